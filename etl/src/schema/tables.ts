@@ -1,0 +1,185 @@
+/**
+ * The raw tables as data: column types, natural key and time column. The loader builds its
+ * upserts from this, and the row types below are what source mappers must produce.
+ * Keep in step with sql/0001_raw_schema.sql (a test compares the two).
+ */
+
+export type PgType = 'text' | 'bigint' | 'integer' | 'smallint' | 'boolean' | 'timestamptz' | 'date' | 'jsonb';
+
+export interface TableSpec {
+  name: string;
+  columns: Record<string, PgType>;
+  /** Natural key: the ON CONFLICT target. */
+  key: string[];
+  /** Partitioning column for hypertables; null for dimensions. */
+  timeColumn: string | null;
+  /** Columns a row must carry (NOT NULL without default). */
+  required: string[];
+}
+
+const src = { source: 'text', source_id: 'text' } as const;
+
+function table(name: string, columns: Record<string, PgType>, key: string[], timeColumn: string | null, required: string[]): TableSpec {
+  return { name, columns: { ...columns, ...src }, key, timeColumn, required: [...required, 'source', 'source_id'] };
+}
+
+export const TABLES = {
+  locations: table('locations', { location_id: 'text', name: 'text', country: 'text' }, ['location_id'], null, ['location_id', 'name']),
+  products: table(
+    'products',
+    { sku: 'text', name: 'text', tier: 'text', price_cents: 'bigint', unit_cost_cents: 'bigint', active: 'boolean', back_office_url: 'text' },
+    ['sku'], null, ['sku', 'name', 'tier', 'price_cents', 'unit_cost_cents'],
+  ),
+  customers: table(
+    'customers',
+    { customer_id: 'text', email: 'text', name: 'text', city: 'text', region: 'text', country: 'text', created_at: 'timestamptz' },
+    ['customer_id'], null, ['customer_id', 'created_at'],
+  ),
+  campaigns: table(
+    'campaigns',
+    { campaign_id: 'text', name: 'text', channel: 'text', platform: 'text', kind: 'text', recovery_step: 'smallint', variant: 'text', cost_cents: 'bigint', started_at: 'timestamptz' },
+    ['campaign_id'], null, ['campaign_id', 'name', 'channel'],
+  ),
+  orders: table(
+    'orders',
+    {
+      order_id: 'text', placed_at: 'timestamptz', customer_id: 'text', location_id: 'text', status: 'text', is_test: 'boolean',
+      subtotal_cents: 'bigint', discount_cents: 'bigint', shipping_cents: 'bigint', tax_cents: 'bigint', total_cents: 'bigint',
+      currency: 'text', traffic_source: 'text', campaign_id: 'text', session_id: 'text', cart_id: 'text',
+      requires_verification: 'boolean', items_summary: 'text',
+    },
+    ['order_id', 'placed_at'], 'placed_at', ['order_id', 'placed_at', 'status', 'subtotal_cents', 'total_cents'],
+  ),
+  order_lines: table(
+    'order_lines',
+    {
+      order_id: 'text', line_no: 'integer', placed_at: 'timestamptz', sku: 'text', quantity: 'integer', unit_price_cents: 'bigint',
+      line_subtotal_cents: 'bigint', allocated_discount_cents: 'bigint', unit_cost_cents: 'bigint', order_valid: 'boolean',
+    },
+    ['order_id', 'line_no', 'placed_at'], 'placed_at',
+    ['order_id', 'line_no', 'placed_at', 'sku', 'quantity', 'unit_price_cents', 'line_subtotal_cents', 'unit_cost_cents', 'order_valid'],
+  ),
+  payments: table(
+    'payments',
+    { payment_id: 'text', paid_at: 'timestamptz', order_id: 'text', amount_cents: 'bigint', method: 'text', status: 'text' },
+    ['payment_id', 'paid_at'], 'paid_at', ['payment_id', 'paid_at', 'order_id', 'amount_cents'],
+  ),
+  refunds: table(
+    'refunds',
+    { refund_id: 'text', refunded_at: 'timestamptz', order_id: 'text', amount_cents: 'bigint', shipping_refund_cents: 'bigint', reason: 'text' },
+    ['refund_id', 'refunded_at'], 'refunded_at', ['refund_id', 'refunded_at', 'order_id', 'amount_cents', 'reason'],
+  ),
+  inventory_counts: table(
+    'inventory_counts',
+    { sku: 'text', location_id: 'text', counted_at: 'timestamptz', available: 'integer' },
+    ['sku', 'location_id', 'counted_at'], 'counted_at', ['sku', 'location_id', 'counted_at', 'available'],
+  ),
+  inventory_changes: table(
+    'inventory_changes',
+    { change_id: 'text', changed_at: 'timestamptz', sku: 'text', location_id: 'text', delta: 'integer', available_after: 'integer', reason: 'text' },
+    ['change_id', 'changed_at'], 'changed_at', ['change_id', 'changed_at', 'sku', 'location_id', 'delta', 'available_after', 'reason'],
+  ),
+  traffic_daily: table(
+    'traffic_daily',
+    {
+      day: 'date', channel: 'text', device: 'text', sessions: 'integer', users: 'integer',
+      add_to_cart_sessions: 'integer', checkout_sessions: 'integer', purchase_sessions: 'integer',
+    },
+    ['source', 'day', 'channel', 'device'], 'day', ['day', 'channel', 'device', 'sessions', 'users'],
+  ),
+  sessions: table(
+    'sessions',
+    {
+      session_id: 'text', started_at: 'timestamptz', visitor_id: 'text', customer_id: 'text', channel: 'text', device: 'text', country: 'text',
+      added_to_cart: 'boolean', began_checkout: 'boolean', completed_checkout: 'boolean', order_id: 'text',
+    },
+    ['session_id', 'started_at'], 'started_at', ['session_id', 'started_at', 'visitor_id', 'channel', 'device'],
+  ),
+  carts: table(
+    'carts',
+    {
+      cart_id: 'text', created_at: 'timestamptz', session_id: 'text', customer_id: 'text', last_activity_at: 'timestamptz', stage: 'text',
+      subtotal_cents: 'bigint', country: 'text', order_id: 'text', converted_at: 'timestamptz', recovery_email_sent_at: 'timestamptz',
+      recovery_campaign_id: 'text', recovered_by_email: 'boolean',
+    },
+    ['cart_id', 'created_at'], 'created_at', ['cart_id', 'created_at', 'last_activity_at'],
+  ),
+  checkouts: table(
+    'checkouts',
+    { checkout_id: 'text', started_at: 'timestamptz', cart_id: 'text', session_id: 'text', completed_at: 'timestamptz', order_id: 'text' },
+    ['checkout_id', 'started_at'], 'started_at', ['checkout_id', 'started_at'],
+  ),
+  email_stats: table(
+    'email_stats',
+    {
+      campaign_id: 'text', day: 'date', sent: 'integer', delivered: 'integer', unique_opens: 'integer', machine_opens: 'integer',
+      unique_clicks: 'integer', bounces: 'integer', unsubscribes: 'integer',
+    },
+    ['campaign_id', 'day'], 'day', ['campaign_id', 'day'],
+  ),
+  social_stats: table(
+    'social_stats',
+    {
+      post_id: 'text', day: 'date', platform: 'text', campaign_id: 'text', impressions: 'integer', reactions: 'integer',
+      comments: 'integer', shares: 'integer', saves: 'integer', clicks: 'integer',
+    },
+    ['post_id', 'day'], 'day', ['post_id', 'day', 'platform'],
+  ),
+  ad_insights: table(
+    'ad_insights',
+    {
+      campaign_id: 'text', day: 'date', impressions: 'integer', clicks: 'integer', spend_cents: 'bigint',
+      purchases: 'integer', purchase_value_cents: 'bigint',
+    },
+    ['campaign_id', 'day'], 'day', ['campaign_id', 'day'],
+  ),
+  referrals: table(
+    'referrals',
+    { referral_id: 'text', sent_at: 'timestamptz', referrer_customer_id: 'text', referred_customer_id: 'text' },
+    ['referral_id', 'sent_at'], 'sent_at', ['referral_id', 'sent_at', 'referrer_customer_id'],
+  ),
+  loyalty_events: table(
+    'loyalty_events',
+    { event_id: 'text', occurred_at: 'timestamptz', customer_id: 'text', points: 'integer', kind: 'text' },
+    ['event_id', 'occurred_at'], 'occurred_at', ['event_id', 'occurred_at', 'customer_id', 'points', 'kind'],
+  ),
+  verifications: table(
+    'verifications',
+    { verification_id: 'text', requested_at: 'timestamptz', order_id: 'text', status: 'text', verified_at: 'timestamptz' },
+    ['verification_id', 'requested_at'], 'requested_at', ['verification_id', 'requested_at', 'order_id', 'status'],
+  ),
+  shipments: table(
+    'shipments',
+    { shipment_id: 'text', shipped_at: 'timestamptz', order_id: 'text', carrier: 'text', delivered_at: 'timestamptz' },
+    ['shipment_id', 'shipped_at'], 'shipped_at', ['shipment_id', 'shipped_at', 'order_id'],
+  ),
+  support_tickets: table(
+    'support_tickets',
+    { ticket_id: 'text', opened_at: 'timestamptz', customer_id: 'text', channel: 'text', first_reply_at: 'timestamptz', closed_at: 'timestamptz' },
+    ['ticket_id', 'opened_at'], 'opened_at', ['ticket_id', 'opened_at'],
+  ),
+  uptime_probes: table(
+    'uptime_probes',
+    { target: 'text', probed_at: 'timestamptz', ok: 'boolean', status_code: 'integer', latency_ms: 'integer' },
+    ['target', 'probed_at'], 'probed_at', ['target', 'probed_at', 'ok'],
+  ),
+} satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof TABLES;
+
+/**
+ * A row for a table: column name to value. Instants are Date or ISO strings, dates are
+ * 'YYYY-MM-DD', money is integer cents (number). Missing optional columns load as NULL/default.
+ */
+export type Row = Record<string, string | number | boolean | Date | null | undefined>;
+
+/** What a source hands the loader: rows grouped by target table, in dependency order. */
+export type Batch = Partial<Record<TableName, Row[]>>;
+
+/** Load order: dimensions first, then facts (no FKs are declared, but readers see a consistent state). */
+export const LOAD_ORDER: TableName[] = [
+  'locations', 'products', 'customers', 'campaigns',
+  'orders', 'order_lines', 'payments', 'refunds', 'verifications', 'shipments',
+  'inventory_counts', 'inventory_changes', 'traffic_daily', 'sessions', 'carts', 'checkouts',
+  'email_stats', 'social_stats', 'ad_insights', 'referrals', 'loyalty_events', 'support_tickets', 'uptime_probes',
+];
