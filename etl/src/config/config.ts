@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** Error whose message names the bad variable(s), for a clear start-up failure. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => ['1', 'true', 'yes'].includes(v));
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: port.default(5433),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  STORE_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York').default('America/New_York'),
+  STORE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code').default('USD'),
+  SIMULATOR_ENABLED: bool.default(true),
+  SIMULATOR_SEED: z.coerce.number().int().default(42),
+  SIMULATOR_SCALE: z.coerce.number().positive().max(100).default(1),
+  BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  SYNC_CRON: z.string().min(1).default('*/10 * * * * *'),
+  REFRESH_CRON: z.string().min(1).default('*/30 * * * * *'),
+  HOUSEKEEPING_CRON: z.string().min(1).default('17 3 * * *'),
+  KPI_ADMIN_PASSWORD: z.string().min(8).optional(),
+  KPI_MANAGER_PASSWORD: z.string().min(8).optional(),
+  KPI_PUBLIC_PASSWORD: z.string().min(8).optional(),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Known variable names, so that a typo such as STORE_TIMEZON is reported instead of ignored. */
+export const CONFIG_KEYS = Object.keys(schema.shape);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const problems: string[] = [];
+  // Variables that look like ours but are not known are almost always typos.
+  for (const key of Object.keys(env)) {
+    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL)_/.test(key) && !CONFIG_KEYS.includes(key)) {
+      problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ')})`);
+    }
+  }
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      const raw = name.endsWith('PASSWORD') || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
+      problems.push(`${name}: ${issue.message}${raw}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from './db';
+
+export const SQL_DIR = path.resolve(__dirname, '../../../sql');
+/** Arbitrary but fixed key: every process migrating this database takes the same lock. */
+const MIGRATION_LOCK_KEY = 7_301_202_611;
+const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
+
+export interface Migration {
+  version: string;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+export function readMigrations(dir = SQL_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => MIGRATION_FILE.test(f))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(path.join(dir, file), 'utf8');
+      return {
+        version: file.slice(0, 4),
+        name: file,
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Migrations are templates only for the store time zone, which the daily buckets bake in. */
+export function renderMigration(sql: string, timeZone: string): string {
+  return sql.replace(/\{\{STORE_TIMEZONE\}\}/g, quoteLiteral(timeZone));
+}
+
+export interface MigrateResult {
+  applied: string[];
+  skipped: string[];
+}
+
+/**
+ * Applies pending migrations, each in its own transaction under a transaction-level advisory
+ * lock, so two processes starting together apply each migration once. Refuses to run when a
+ * migration that was already applied has been edited, or when the store time zone changed.
+ */
+export async function migrate(db: Db, opts: { timeZone: string; dir?: string }): Promise<MigrateResult> {
+  const migrations = readMigrations(opts.dir);
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+
+  const done = new Map(
+    (await db.query<{ version: string; name: string; checksum: string }>('SELECT version, name, checksum FROM schema_migrations')).rows.map((r) => [r.version, r]),
+  );
+  const edited = migrations.filter((m) => done.has(m.version) && done.get(m.version)?.checksum !== m.checksum);
+  if (edited.length > 0) {
+    throw new MigrationError(
+      `Refusing to start: applied migration(s) were edited since they ran: ${edited.map((m) => m.name).join(', ')}. ` +
+        'Landed migrations are never edited; restore the file and add a new migration instead.',
+    );
+  }
+  const unknown = [...done.keys()].filter((v) => !migrations.some((m) => m.version === v));
+  if (unknown.length > 0) {
+    throw new MigrationError(`Database has migration(s) this code does not know: ${unknown.join(', ')} (is the code older than the database?)`);
+  }
+  await checkTimeZone(db, opts.timeZone);
+
+  const applied: string[] = [];
+  const skipped: string[] = [];
+  for (const m of migrations) {
+    const ran = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const already = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (already.rows.length > 0) return false;
+      await tx.exec(renderMigration(m.sql, opts.timeZone));
+      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+      return true;
+    });
+    (ran ? applied : skipped).push(m.name);
+  }
+  await db.query(
+    `INSERT INTO store_settings (key, value) VALUES ('store_timezone', $1) ON CONFLICT (key) DO NOTHING`,
+    [opts.timeZone],
+  );
+  return { applied, skipped };
+}
+
+async function checkTimeZone(db: Db, timeZone: string): Promise<void> {
+  const exists = await db.query<{ t: string | null }>(`SELECT to_regclass('store_settings')::text AS t`);
+  if (!exists.rows[0]?.t) return;
+  const row = await db.query<{ value: string }>(`SELECT value FROM store_settings WHERE key = 'store_timezone'`);
+  const recorded = row.rows[0]?.value;
+  if (recorded && recorded !== timeZone) {
+    throw new MigrationError(
+      `STORE_TIMEZONE is ${timeZone} but this database buckets its daily aggregates in ${recorded}. ` +
+        `Set STORE_TIMEZONE=${recorded}, or start on a new database (DATA_DIR or DATABASE_URL) to use ${timeZone}.`,
+    );
+  }
+}
