@@ -15,12 +15,21 @@ export interface TableSpec {
   timeColumn: string | null;
   /** Columns a row must carry (NOT NULL without default). */
   required: string[];
+  /** Values used when a row leaves a NOT NULL column with a default out (same as the SQL defaults). */
+  defaults: Record<string, string | number | boolean>;
 }
 
 const src = { source: 'text', source_id: 'text' } as const;
 
-function table(name: string, columns: Record<string, PgType>, key: string[], timeColumn: string | null, required: string[]): TableSpec {
-  return { name, columns: { ...columns, ...src }, key, timeColumn, required: [...required, 'source', 'source_id'] };
+function table(
+  name: string,
+  columns: Record<string, PgType>,
+  key: string[],
+  timeColumn: string | null,
+  required: string[],
+  defaults: TableSpec['defaults'] = {},
+): TableSpec {
+  return { name, columns: { ...columns, ...src }, key, timeColumn, required: [...required, 'source', 'source_id'], defaults };
 }
 
 export const TABLES = {
@@ -29,6 +38,7 @@ export const TABLES = {
     'products',
     { sku: 'text', name: 'text', tier: 'text', price_cents: 'bigint', unit_cost_cents: 'bigint', active: 'boolean', back_office_url: 'text' },
     ['sku'], null, ['sku', 'name', 'tier', 'price_cents', 'unit_cost_cents'],
+    { active: true },
   ),
   customers: table(
     'customers',
@@ -39,6 +49,7 @@ export const TABLES = {
     'campaigns',
     { campaign_id: 'text', name: 'text', channel: 'text', platform: 'text', kind: 'text', recovery_step: 'smallint', variant: 'text', cost_cents: 'bigint', started_at: 'timestamptz' },
     ['campaign_id'], null, ['campaign_id', 'name', 'channel'],
+    { kind: 'marketing', cost_cents: 0 },
   ),
   orders: table(
     'orders',
@@ -49,6 +60,7 @@ export const TABLES = {
       requires_verification: 'boolean', items_summary: 'text',
     },
     ['order_id', 'placed_at'], 'placed_at', ['order_id', 'placed_at', 'status', 'subtotal_cents', 'total_cents'],
+    { is_test: false, discount_cents: 0, shipping_cents: 0, tax_cents: 0, currency: 'USD', traffic_source: 'direct', requires_verification: false },
   ),
   order_lines: table(
     'order_lines',
@@ -57,17 +69,20 @@ export const TABLES = {
       line_subtotal_cents: 'bigint', allocated_discount_cents: 'bigint', unit_cost_cents: 'bigint', order_valid: 'boolean',
     },
     ['order_id', 'line_no', 'placed_at'], 'placed_at',
-    ['order_id', 'line_no', 'placed_at', 'sku', 'quantity', 'unit_price_cents', 'line_subtotal_cents', 'unit_cost_cents', 'order_valid'],
+    ['order_id', 'line_no', 'placed_at', 'sku', 'quantity', 'unit_price_cents', 'line_subtotal_cents', 'unit_cost_cents'],
+    { allocated_discount_cents: 0, order_valid: true },
   ),
   payments: table(
     'payments',
     { payment_id: 'text', paid_at: 'timestamptz', order_id: 'text', amount_cents: 'bigint', method: 'text', status: 'text' },
     ['payment_id', 'paid_at'], 'paid_at', ['payment_id', 'paid_at', 'order_id', 'amount_cents'],
+    { status: 'captured' },
   ),
   refunds: table(
     'refunds',
     { refund_id: 'text', refunded_at: 'timestamptz', order_id: 'text', amount_cents: 'bigint', shipping_refund_cents: 'bigint', reason: 'text' },
     ['refund_id', 'refunded_at'], 'refunded_at', ['refund_id', 'refunded_at', 'order_id', 'amount_cents', 'reason'],
+    { shipping_refund_cents: 0 },
   ),
   inventory_counts: table(
     'inventory_counts',
@@ -86,6 +101,7 @@ export const TABLES = {
       add_to_cart_sessions: 'integer', checkout_sessions: 'integer', purchase_sessions: 'integer',
     },
     ['source', 'day', 'channel', 'device'], 'day', ['day', 'channel', 'device', 'sessions', 'users'],
+    { add_to_cart_sessions: 0, checkout_sessions: 0, purchase_sessions: 0 },
   ),
   sessions: table(
     'sessions',
@@ -94,6 +110,7 @@ export const TABLES = {
       added_to_cart: 'boolean', began_checkout: 'boolean', completed_checkout: 'boolean', order_id: 'text',
     },
     ['session_id', 'started_at'], 'started_at', ['session_id', 'started_at', 'visitor_id', 'channel', 'device'],
+    { added_to_cart: false, began_checkout: false, completed_checkout: false },
   ),
   carts: table(
     'carts',
@@ -103,6 +120,7 @@ export const TABLES = {
       recovery_campaign_id: 'text', recovered_by_email: 'boolean',
     },
     ['cart_id', 'created_at'], 'created_at', ['cart_id', 'created_at', 'last_activity_at'],
+    { stage: 'cart', subtotal_cents: 0, recovered_by_email: false },
   ),
   checkouts: table(
     'checkouts',
@@ -116,6 +134,7 @@ export const TABLES = {
       unique_clicks: 'integer', bounces: 'integer', unsubscribes: 'integer',
     },
     ['campaign_id', 'day'], 'day', ['campaign_id', 'day'],
+    { sent: 0, delivered: 0, unique_opens: 0, machine_opens: 0, unique_clicks: 0, bounces: 0, unsubscribes: 0 },
   ),
   social_stats: table(
     'social_stats',
@@ -124,6 +143,7 @@ export const TABLES = {
       comments: 'integer', shares: 'integer', saves: 'integer', clicks: 'integer',
     },
     ['post_id', 'day'], 'day', ['post_id', 'day', 'platform'],
+    { impressions: 0, reactions: 0, comments: 0, shares: 0, saves: 0, clicks: 0 },
   ),
   ad_insights: table(
     'ad_insights',
@@ -132,6 +152,7 @@ export const TABLES = {
       purchases: 'integer', purchase_value_cents: 'bigint',
     },
     ['campaign_id', 'day'], 'day', ['campaign_id', 'day'],
+    { impressions: 0, clicks: 0, spend_cents: 0, purchases: 0, purchase_value_cents: 0 },
   ),
   referrals: table(
     'referrals',
