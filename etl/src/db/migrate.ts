@@ -58,8 +58,12 @@ export interface MigrateResult {
  */
 export async function migrate(db: Db, opts: { timeZone: string; dir?: string }): Promise<MigrateResult> {
   const migrations = readMigrations(opts.dir);
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
 
   const done = new Map(
     (await db.query<{ version: string; name: string; checksum: string }>('SELECT version, name, checksum FROM schema_migrations')).rows.map((r) => [r.version, r]),
