@@ -29,8 +29,8 @@ function funnelFrame(counts: Array<number | null>, names = ['Visitors', 'Add to 
   });
 }
 
-function renderFunnel(series: DataFrame[], options: Partial<FunnelOptions> = {}, theme = createTheme()) {
-  const props = panelProps<FunnelOptions>({ ...defaultOptions, ...options }, series);
+function renderFunnel(series: DataFrame[], options: Partial<FunnelOptions> = {}, theme = createTheme(), width = 800) {
+  const props = panelProps<FunnelOptions>({ ...defaultOptions, ...options }, series, { width });
   return render(
     <ThemeContext.Provider value={theme}>
       <FunnelPanel {...props} />
@@ -121,6 +121,14 @@ describe('FunnelPanel', () => {
     renderFunnel([funnelFrame([1000, 250])], { showDropOff: false, layout: 'horizontal' });
     expect(screen.queryAllByTestId('funnel-dropoff')).toHaveLength(0);
     expect(screen.getByTestId('funnel').getAttribute('data-layout')).toBe('horizontal');
+  });
+
+  it('stacks steps on a phone and does not squeeze a horizontal funnel into it', () => {
+    renderFunnel([funnelFrame([1000, 250, 100, 30])], { layout: 'horizontal' }, createTheme(), 390);
+    const funnel = screen.getByTestId('funnel');
+    expect(funnel.getAttribute('data-layout')).toBe('vertical');
+    expect(funnel.getAttribute('data-compact')).toBe('true');
+    expect(textsOf('step-of-first')).toEqual(['100.0 %', '25.0 %', '10.0 %', '3.0 %']);
   });
 
   it('shows the delta per step against a second (earlier) frame', () => {

@@ -42,7 +42,10 @@ export function FunnelPanel({ data, options: rawOptions, width, height, replaceV
     );
   }
 
-  const horizontal = layout === 'horizontal';
+  // A horizontal funnel needs room for each column; on a phone it would be clipped, so it
+  // falls back to the vertical layout, which also stacks name, bar and numbers (compact).
+  const horizontal = layout === 'horizontal' && width >= result.steps.length * 120;
+  const compact = !horizontal && width < 500;
   const barColor = theme.colors.primary.main;
   const badColor = theme.colors.error.main;
 
@@ -51,7 +54,8 @@ export function FunnelPanel({ data, options: rawOptions, width, height, replaceV
       className={cx(styles.root, horizontal ? styles.horizontal : styles.vertical)}
       style={{ width, height }}
       data-testid="funnel"
-      data-layout={layout}
+      data-layout={horizontal ? 'horizontal' : 'vertical'}
+      data-compact={compact ? 'true' : 'false'}
     >
       {result.steps.map((step, index) => {
         const links = [...step.links];
@@ -61,14 +65,16 @@ export function FunnelPanel({ data, options: rawOptions, width, height, replaceV
         }
         return (
           <React.Fragment key={`${index}-${step.name}`}>
-            {index > 0 && showDropOff && <DropOff step={step} decimals={decimals} horizontal={horizontal} />}
+            {index > 0 && showDropOff && (
+              <DropOff step={step} decimals={decimals} horizontal={horizontal} compact={compact} />
+            )}
             <div
-              className={cx(styles.step, horizontal && styles.stepHorizontal)}
+              className={cx(styles.step, horizontal && styles.stepHorizontal, compact && styles.stepCompact)}
               data-testid="funnel-step"
               data-step={step.name}
               data-bottleneck={step.isBottleneck ? 'true' : 'false'}
             >
-              <div className={styles.name}>
+              <div className={cx(styles.name, step.isBottleneck && styles.bottleneck)}>
                 <StepName name={step.name} links={links} />
               </div>
               <div className={horizontal ? styles.trackHorizontal : styles.track}>
@@ -147,7 +153,14 @@ function StepName({ name, links }: { name: string; links: StepLink[] }) {
   );
 }
 
-function DropOff({ step, decimals, horizontal }: { step: FunnelStep; decimals: number; horizontal: boolean }) {
+interface DropOffProps {
+  step: FunnelStep;
+  decimals: number;
+  horizontal: boolean;
+  compact: boolean;
+}
+
+function DropOff({ step, decimals, horizontal, compact }: DropOffProps) {
   const styles = useStyles2(getStyles);
   const gain = step.lost !== null && step.lost < 0;
   let text: string;
@@ -163,6 +176,7 @@ function DropOff({ step, decimals, horizontal }: { step: FunnelStep; decimals: n
       className={cx(
         styles.dropOff,
         horizontal && styles.dropOffHorizontal,
+        compact && styles.dropOffCompact,
         step.isBottleneck && styles.bottleneck,
         gain && styles.gain
       )}
@@ -188,7 +202,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.primary,
     fontSize: theme.typography.bodySmall.fontSize,
   }),
-  vertical: css({ flexDirection: 'column' }),
+  // Children keep their height and the panel scrolls, rather than rows squeezing into each other.
+  vertical: css({ flexDirection: 'column', '& > *': { flexShrink: 0 } }),
   horizontal: css({ flexDirection: 'row', alignItems: 'stretch' }),
   empty: css({
     display: 'flex',
@@ -204,6 +219,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
     alignItems: 'center',
     gap: theme.spacing(1),
     minHeight: 28,
+  }),
+  stepCompact: css({
+    gridTemplateColumns: '1fr',
+    gap: theme.spacing(0.25),
   }),
   stepHorizontal: css({
     display: 'flex',
@@ -252,6 +271,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     paddingLeft: 'calc(min(20%, 200px) + 8px)',
     color: theme.colors.text.secondary,
   }),
+  dropOffCompact: css({ paddingLeft: 0 }),
   dropOffHorizontal: css({
     paddingLeft: 0,
     alignSelf: 'center',
