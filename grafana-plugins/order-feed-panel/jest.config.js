@@ -1,0 +1,4 @@
+'use strict';
+const { makeJestConfig } = require('../shared-config/jest.config.base');
+
+module.exports = makeJestConfig(__dirname);
