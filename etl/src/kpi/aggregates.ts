@@ -1,0 +1,29 @@
+/**
+ * Refreshing the KPI continuous aggregates. The embedded PGlite runs no background jobs, so the
+ * ETL calls this after each load on every backend (a server also has policies, harmless overlap).
+ */
+import type { Queryable } from '../db/db';
+
+/**
+ * Refresh order: a hierarchical cagg must come after its base. All of today's caggs are built
+ * on raw hypertables (a local day is not a whole number of UTC hours in half-hour zones, so
+ * daily is not stacked on hourly); keep the order anyway for when one is.
+ */
+export const CONTINUOUS_AGGREGATES = ['kpi.orders_hourly', 'kpi.orders_daily', 'kpi.order_lines_daily', 'kpi.sessions_daily'] as const;
+
+export type ContinuousAggregate = (typeof CONTINUOUS_AGGREGATES)[number];
+
+/**
+ * Materializes [fromUtc, toUtc) of every cagg (null = unbounded). TimescaleDB widens nothing:
+ * only buckets fully inside the window are materialized, so callers pass the loaded range and
+ * this pads it by a day on each side to cover the partial local days at its edges.
+ * refresh_continuous_aggregate refuses to run in a transaction block, hence one statement per call.
+ */
+export async function refreshAggregates(db: Queryable, fromUtc: Date | null, toUtc: Date | null): Promise<void> {
+  const day = 24 * 3600 * 1000;
+  const from = fromUtc ? new Date(fromUtc.getTime() - 2 * day).toISOString() : null;
+  const to = toUtc ? new Date(toUtc.getTime() + 2 * day).toISOString() : null;
+  for (const name of CONTINUOUS_AGGREGATES) {
+    await db.query('CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)', [name, from, to]);
+  }
+}
