@@ -137,7 +137,7 @@ test('the product table links every product to its back office page', () => {
   const t = allPanels(built[0]!.dashboard).find((p) => p.id === 31) as Panel;
   const links = t.fieldConfig!.overrides!.find((o) => o.matcher.options === 'name')!.properties[0]!.value as Array<{ title: string; url: string }>;
   expect(links.map((l) => l.title)).toEqual(['View details', 'Adjust price', 'Promote']);
-  for (const l of links) expect(l.url).toContain('${__data.fields.back_office_url}');
+  for (const l of links) expect(l.url).toContain('${back_office}/${__data.fields.sku}');
 });
 
 test('the model checks catch what they claim to (overlap, duplicate id, bad type, unknown datasource, off-grid)', () => {

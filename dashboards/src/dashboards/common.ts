@@ -35,6 +35,15 @@ export function topNVariable(): VariableModel {
   };
 }
 
+/**
+ * Base URL of the store's back-office product pages, product links append the SKU. Hidden
+ * constant, set at generation from BACK_OFFICE_PRODUCTS_URL (the simulator's URL by default).
+ */
+export function backOfficeVariable(): VariableModel {
+  const url = process.env.BACK_OFFICE_PRODUCTS_URL ?? 'https://store.example/admin/products';
+  return { type: 'constant', name: 'back_office', query: url, hide: 2 as VariableModel['hide'], skipUrlSync: true, current: { text: url, value: url }, options: [] };
+}
+
 export function dashLinks(links: Array<{ title: string; uid: string }>): DashboardLink[] {
   return links.map((l) => ({
     title: l.title,

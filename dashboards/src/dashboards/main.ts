@@ -4,7 +4,7 @@ import type { KpiCatalog } from '../catalog';
 import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { CURRENCY_UNIT, ORG_ID, SCHEMA, type Role } from '../config';
 import { bargauge, colourCell, funnel, orderFeed, pie, sql, stat, table, timeseries, unitFor, xy, type PanelSpec } from '../panels';
-import { dashLinks, revenueToday, revenueTrend, revenueVs, tierVariable, topNVariable } from './common';
+import { backOfficeVariable, dashLinks, revenueToday, revenueTrend, revenueVs, tierVariable, topNVariable } from './common';
 
 export const FUNNEL_LABELS: Record<string, string> = {
   visitors: 'Visitors',
@@ -29,7 +29,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     orgId: ORG_ID[role],
     tags: ['kpi', role],
     description: 'Revenue, conversion, products, customers, campaigns, live orders and operations. Targets and colours come from kpi/catalog.json.',
-    variables: [tierVariable(), topNVariable()],
+    variables: [tierVariable(), topNVariable(), backOfficeVariable()],
     links: dashLinks([
       { title: 'Abandoned-cart recovery', uid: `kpi-recovery-${role}` },
       { title: 'Phone summary', uid: `kpi-mobile-${role}` },
@@ -58,7 +58,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
           FROM ${S}.revenue_by_tier_daily
           WHERE $__timeFilter(time) AND tier IN ($tier)
           GROUP BY tier
-          ORDER BY revenue DESC`,
+          ORDER BY revenue DESC, tier`,
           ['tier', 'revenue'],
         ),
       ],
@@ -115,7 +115,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
           FROM ${S}.revenue_by_source_daily
           WHERE $__timeFilter(time)
           GROUP BY traffic_source
-          ORDER BY revenue DESC`,
+          ORDER BY revenue DESC, traffic_source`,
           ['traffic_source', 'revenue'],
         ),
       ],
@@ -192,11 +192,13 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
   );
 
   // ---------------------------------------------------------------- 3. top products
-  const costCols = admin ? ', margin, margin_pct' : '';
+  // product_performance does not expose products.back_office_url yet (see dashboards/README.md),
+  // so links are built from the back-office base URL (a hidden constant) and the SKU.
+  const productUrl = '${back_office}/${__data.fields.sku}';
   const productLinks = [
-    { title: 'View details', url: '${__data.fields.back_office_url}', targetBlank: true },
-    { title: 'Adjust price', url: '${__data.fields.back_office_url}#price', targetBlank: true },
-    { title: 'Promote', url: '${__data.fields.back_office_url}#promote', targetBlank: true },
+    { title: 'View details', url: productUrl, targetBlank: true },
+    { title: 'Adjust price', url: `${productUrl}#price`, targetBlank: true },
+    { title: 'Promote', url: `${productUrl}#promote`, targetBlank: true },
   ];
   b.row(30, 'Top products').add(
     table({
@@ -209,16 +211,15 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       queries: [
         sql(
           `
-          SELECT p.name, p.tier, p.units, p.revenue${admin ? ', p.margin, p.margin_pct' : ''}, p.sku, p.back_office_url
-          FROM ${S}.product_performance(${range}) p
-          WHERE p.tier IN ($tier)
-          ORDER BY p.revenue DESC, p.name`,
-          ['name', 'tier', 'units', 'revenue', ...(admin ? ['margin', 'margin_pct'] : []), 'sku', 'back_office_url'],
+          SELECT name, tier, units, revenue${admin ? ', margin, margin_pct' : ''}, sku
+          FROM ${S}.product_performance(${range})
+          WHERE tier IN ($tier)
+          ORDER BY revenue DESC, name`,
+          ['name', 'tier', 'units', 'revenue', ...(admin ? ['margin', 'margin_pct'] : []), 'sku'],
         ),
       ],
       overrides: [
         { matcher: { id: 'byName', options: 'name' }, properties: [{ id: 'links', value: productLinks }] },
-        { matcher: { id: 'byName', options: 'back_office_url' }, properties: [{ id: 'custom.hidden', value: true }] },
         unitFor('revenue', CURRENCY_UNIT),
         ...(admin ? [unitFor('margin', CURRENCY_UNIT), unitFor('margin_pct', 'percent')] : []),
       ],
@@ -351,7 +352,8 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       decimals: 0,
       thresholds: cat.thresholds('clv'),
       description: cat.get('clv').definition,
-      queries: [sql(`SELECT clv_historical, clv_365d FROM ${S}.clv_at($__timeTo())`, ['clv_historical', 'clv_365d'])],
+      // Lifetime metrics are as of now: the roles get the views, not the clv_at(at) functions.
+      queries: [sql(`SELECT clv_historical, clv_365d FROM ${S}.clv`, ['clv_historical', 'clv_365d'])],
       fields: '/^clv_historical$/',
     }),
     stat({
@@ -363,7 +365,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       decimals: 1,
       thresholds: cat.thresholds('repeat_rate_90d'),
       description: cat.get('repeat_rate_90d').definition,
-      queries: [sql(`SELECT repeat_rate_90d FROM ${S}.repeat_rate_90d_at($__timeTo())`, ['repeat_rate_90d'])],
+      queries: [sql(`SELECT repeat_rate_90d FROM ${S}.repeat_rate_90d`, ['repeat_rate_90d'])],
     }),
     stat({
       id: 46,

@@ -1,0 +1,31 @@
+// Every SQL target of every dashboard, expanded exactly as Grafana expands it, runs against the
+// seeded database as the dashboard's role and returns the columns its panel reads.
+import { buildDashboards } from '../src/all';
+import { DB_ROLE } from '../src/config';
+import { expandSql } from '../src/macros';
+import { EXPAND } from './expand';
+import { openKpiDb, queryAs, type KpiDb } from './helpers/db';
+import { SEED_SQL } from './helpers/seed';
+
+const built = buildDashboards();
+const queries = built.flatMap((d) => d.queries);
+
+let db: KpiDb;
+beforeAll(async () => {
+  db = await openKpiDb(SEED_SQL);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+test('there is something to check', () => {
+  expect(queries.length).toBeGreaterThan(60);
+});
+
+test.each(queries.map((q) => [`${q.dashboardUid} #${q.panelId} ${q.refId} ${q.panelTitle}`, q] as const))('%s', async (_name, q) => {
+  const statement = expandSql(q.rawSql, EXPAND);
+  expect(statement).not.toMatch(/\$__|\$\{|\[\[|\$[a-z_]/i);
+  const r = await queryAs(db.pglite, DB_ROLE[q.role], statement);
+  expect(r.fields).toEqual(q.columns);
+  if (q.format === 'time_series') expect(r.fields[0]).toBe('time');
+});

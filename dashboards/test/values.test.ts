@@ -1,0 +1,172 @@
+// For the hand-made data set (helpers/seed.ts) the revenue, funnel and product panels return
+// exactly the numbers worked out by hand; and the manager role is refused every cost query.
+import { buildDashboards } from '../src/all';
+import { DB_ROLE } from '../src/config';
+import { expandSql } from '../src/macros';
+import { openKpiDb, queryAs, type KpiDb, type RoleResult } from './helpers/db';
+import { EXPAND } from './expand';
+import { SEED_SQL } from './helpers/seed';
+
+const built = buildDashboards();
+let db: KpiDb;
+beforeAll(async () => {
+  db = await openKpiDb(SEED_SQL);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+async function panel(uid: string, id: number): Promise<RoleResult> {
+  const d = built.find((x) => x.dashboard.uid === uid)!;
+  const q = d.queries.find((x) => x.panelId === id)!;
+  return queryAs(db.pglite, DB_ROLE[d.role], expandSql(q.rawSql, EXPAND));
+}
+
+/** numeric arrives as string or number depending on the driver; compare as numbers. */
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const rowsOf = (r: RoleResult): Array<Array<number | string | null>> =>
+  r.rows.map((row) => r.fields.map((f) => (typeof row[f] === 'string' && Number.isNaN(Number(row[f])) ? (row[f] as string) : num(row[f]))));
+
+describe('revenue overview (admin, manager and public agree)', () => {
+  test.each([
+    ['kpi-main-admin', 2],
+    ['kpi-main-manager', 2],
+    ['kpi-public-revenue', 1],
+  ])('%s #%d revenue today up to 15:00 = 10.00 − 10.00 refund', async (uid, id) => {
+    expect(rowsOf(await panel(uid, id))).toEqual([[0, 1]]);
+  });
+
+  test('vs yesterday at the same time: yesterday 40.00 + 45.00 = 85.00, −100 %', async () => {
+    expect(rowsOf(await panel('kpi-main-admin', 3))).toEqual([[-100, 85]]);
+  });
+
+  test('vs 7-day average: 85.00 ÷ 7', async () => {
+    const [[pct, avg]] = rowsOf(await panel('kpi-main-admin', 4)) as [[number, number]];
+    expect(pct).toBe(-100);
+    expect(avg).toBeCloseTo(85 / 7, 2);
+  });
+
+  test('vs target: October target 100000 ÷ 31 scaled to 15 of 24 hours', async () => {
+    const [[pct, toTime]] = rowsOf(await panel('kpi-main-admin', 5)) as [[number, number]];
+    expect(pct).toBe(-100);
+    expect(toTime).toBeCloseTo((100000 / 31) * (15 / 24), 1);
+  });
+
+  test('daily trend: 85.00 then 0.00 against the daily target', async () => {
+    const r = rowsOf(await panel('kpi-main-admin', 6));
+    expect(r.map((x) => x.slice(1, 3))).toEqual([
+      [85, Math.round((100000 / 31) * 100) / 100],
+      [0, Math.round((100000 / 31) * 100) / 100],
+    ]);
+  });
+
+  test('AOV (40 + 45 + 10) ÷ 3, orders 3, revenue in range 85.00', async () => {
+    expect(rowsOf(await panel('kpi-main-admin', 8))).toEqual([[31.67]]);
+    expect(rowsOf(await panel('kpi-main-admin', 9))).toEqual([[3]]);
+    expect(rowsOf(await panel('kpi-main-admin', 11))).toEqual([[85]]);
+  });
+
+  test('by tier (before refunds): Premium 45, Brick 30, Value 20, Top Shelf 0', async () => {
+    const r = rowsOf(await panel('kpi-main-admin', 7));
+    expect(r.slice(0, 3)).toEqual([
+      ['Premium', 45],
+      ['Brick', 30],
+      ['Value', 20],
+    ]);
+    for (const row of r.slice(3)) expect(row).toEqual(['Top Shelf', 0]);
+  });
+
+  test('by traffic source: paid 45, email 40 − 10 refund, direct 10, others 0', async () => {
+    const r = rowsOf(await panel('kpi-main-admin', 10));
+    expect(r.slice(0, 3)).toEqual([
+      ['paid', 45],
+      ['email', 30],
+      ['direct', 10],
+    ]);
+    for (const row of r.slice(3)) expect(row[1]).toBe(0);
+  });
+});
+
+describe('conversion funnel', () => {
+  test('visitors 4 → add to cart 3 → checkout 2 → order 1', async () => {
+    expect(rowsOf(await panel('kpi-main-admin', 21))).toEqual([
+      ['Visitors', 4],
+      ['Add to cart', 3],
+      ['Checkout', 2],
+      ['Order', 1],
+    ]);
+  });
+
+  test('rates: conversion 1/4, add to cart 3/4, checkout completion 1/2', async () => {
+    expect(rowsOf(await panel('kpi-main-admin', 22))).toEqual([[0.25]]);
+    expect(rowsOf(await panel('kpi-main-admin', 23))).toEqual([[0.75]]);
+    expect(rowsOf(await panel('kpi-main-admin', 24))).toEqual([[0.5]]);
+  });
+});
+
+describe('top products', () => {
+  test('admin table: revenue, units and margin per product, zero seller included', async () => {
+    const r = rowsOf(await panel('kpi-main-admin', 31));
+    // name, tier, units, revenue, margin, margin_pct, sku
+    expect(r.slice(0, 3)).toEqual([
+      ['Gamma', 'Premium', 1, 45, 25, 55.56, 'C'],
+      ['Alpha', 'Brick', 3, 30, 18, 60, 'A'],
+      ['Beta', 'Value', 1, 20, 12, 60, 'B'],
+    ]);
+    expect(r[3]!.slice(0, 4)).toEqual(['Delta', 'Top Shelf', 0, 0]);
+  });
+
+  test('manager table: the same rows without cost columns', async () => {
+    const r = await panel('kpi-main-manager', 31);
+    expect(r.fields).toEqual(['name', 'tier', 'units', 'revenue', 'sku']);
+    expect(rowsOf(r).map((x) => x[0])).toEqual(['Gamma', 'Alpha', 'Beta', 'Delta']);
+  });
+
+  test('best sellers, highest margin, lowest performers', async () => {
+    expect(rowsOf(await panel('kpi-main-admin', 32)).slice(0, 3)).toEqual([
+      ['Gamma', 45],
+      ['Alpha', 30],
+      ['Beta', 20],
+    ]);
+    expect(rowsOf(await panel('kpi-main-admin', 33))).toEqual([
+      ['Gamma', 25],
+      ['Alpha', 18],
+      ['Beta', 12],
+    ]);
+    expect(rowsOf(await panel('kpi-main-admin', 34))[0]).toEqual(['Delta', 'Top Shelf', 0, 0]);
+  });
+});
+
+describe('the manager role and cost data', () => {
+  const adminCostQueries = built
+    .find((d) => d.dashboard.uid === 'kpi-main-admin')!
+    .queries.filter((q) => /\b(margin|cogs|inventory_turnover)\b/.test(q.rawSql));
+
+  test('there are admin cost queries to try', () => {
+    expect(adminCostQueries.map((q) => q.panelId).sort()).toEqual([31, 33, 36]);
+  });
+
+  test.each(adminCostQueries.map((q) => [q.panelId, q] as const))('admin cost panel #%d run as kpi_manager: permission denied', async (_id, q) => {
+    await expect(queryAs(db.pglite, 'kpi_manager', expandSql(q.rawSql, EXPAND))).rejects.toThrow(/permission denied/);
+  });
+
+  test.each([
+    'SELECT unit_cost_cents FROM public.products',
+    'SELECT sku, unit_cost_cents FROM public.order_lines',
+    'SELECT cogs_cents FROM kpi.order_lines_daily',
+    'SELECT margin FROM kpi.product_sales_daily',
+    "SELECT * FROM adm.inventory_turnover(now() - interval '30 days', now())",
+  ])('kpi_manager: %s → permission denied', async (statement) => {
+    await expect(queryAs(db.pglite, 'kpi_manager', statement)).rejects.toThrow(/permission denied/);
+  });
+
+  test('kpi_manager may still read the product list without its cost', async () => {
+    const r = await queryAs(db.pglite, 'kpi_manager', 'SELECT sku, name, tier, price_cents, active FROM public.products ORDER BY sku');
+    expect(r.rows).toHaveLength(4);
+  });
+
+  test('kpi_public is refused everything but revenue', async () => {
+    await expect(queryAs(db.pglite, 'kpi_public', 'SELECT * FROM mgr.order_feed')).rejects.toThrow(/permission denied/);
+    await expect(queryAs(db.pglite, 'kpi_public', 'SELECT * FROM public.customers')).rejects.toThrow(/permission denied/);
+  });
+});
