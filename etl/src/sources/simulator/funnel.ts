@@ -1,0 +1,115 @@
+/**
+ * The day's sessions, carts and checkouts as of asOf. Add-to-cart sessions are the carts' own
+ * stories; the remaining sessions are browse-only and come from one sequential stream of the day.
+ */
+import { recoveryCampaignId } from './catalog';
+import { sampleInstant, Stream, type DayPlan, type SimContext } from './context';
+import { cartStory, recoveredOrderAt, recoveryEmailTimes, recoveryFate, type CartStory } from './carts';
+import { guestCustomer, pickExistingCustomer, type CustomerRef } from './customers';
+import type { DayOrders } from './dayOrders';
+import { ids } from './ids';
+import { MINUTE_MS } from './localTime';
+import { KNOWN_BROWSER_RATE, SESSION_CHANNELS, SESSION_COUNTRIES, SESSION_DEVICES, VISITOR_POOL_RATIO } from './model';
+import { Rng } from './random';
+import type { RowSink } from './rows';
+import { TrafficTally } from './traffic';
+
+function sessionRow(
+  id: string, startedAt: number, visitorId: string, customerId: string | null, s: { channel: string; device: string; country: string },
+  cart: boolean, checkout: boolean, orderId: string | null,
+): Record<string, string | boolean | Date | null> {
+  return {
+    session_id: id, started_at: new Date(startedAt), visitor_id: visitorId, customer_id: customerId, channel: s.channel, device: s.device,
+    country: s.country, added_to_cart: cart, began_checkout: checkout, completed_checkout: orderId !== null, order_id: orderId,
+    source: 'simulator', source_id: id,
+  };
+}
+
+function emitCart(ctx: SimContext, dn: number, c: CartStory, orderId: string | null, asOf: number, out: RowSink, tally: TrafficTally): void {
+  const j = c.j;
+  if (c.sessionStart > asOf) return;
+  const placed = c.placedAt !== null && c.placedAt <= asOf;
+  const carted = c.cartCreated <= asOf;
+  const checkedOut = c.checkoutStart !== null && c.checkoutStart <= asOf;
+  // A brand-new customer exists only from their first order on.
+  const known = c.customer && (c.customer.kind !== 'new' || c.customer.dn !== dn || c.customer.k !== j || placed) ? c.customer : null;
+  if (known) out.customer(known);
+  const sessionId = ids.session(dn, j);
+  out.push('sessions', sessionRow(sessionId, c.sessionStart, c.visitorId, known?.id ?? null, c, carted, checkedOut, placed ? orderId : null));
+  tally.add(c.channel, c.device, c.visitorId, carted, checkedOut, placed);
+  if (!carted) return;
+
+  const cartId = ids.cart(dn, j);
+  let convertedOrder: string | null = placed ? orderId : null;
+  let convertedAt: number | null = placed ? c.placedAt : null;
+  let recoveredByEmail = false;
+  let firstEmail: number | null = null;
+  let campaign: string | null = null;
+  let customer: CustomerRef | null = known;
+  if (!c.purchased) {
+    const fate = recoveryFate(ctx, dn, j);
+    const emails = recoveryEmailTimes(c, fate);
+    emails.forEach((t, s) => {
+      if (t > asOf) return;
+      if (firstEmail === null) firstEmail = t;
+      campaign = recoveryCampaignId(s + 1, fate.variant);
+    });
+    const back = recoveredOrderAt(c, fate);
+    if (back !== null && back <= asOf) {
+      convertedOrder = ids.recoveredOrder(ctx.clock.dayOf(back, dn), dn, j);
+      convertedAt = back;
+      recoveredByEmail = true;
+      customer = c.customer ?? guestCustomer(dn, j, back - MINUTE_MS);
+      out.customer(customer);
+    }
+  }
+  const stage = placed ? 'payment' : checkedOut ? (c.purchased ? 'checkout' : c.stage) : 'cart';
+  out.push('carts', {
+    cart_id: cartId, created_at: new Date(c.cartCreated), session_id: sessionId, customer_id: customer?.id ?? null,
+    last_activity_at: new Date(Math.min(c.lastActivity, asOf)), stage, subtotal_cents: c.subtotalCents, country: c.country,
+    order_id: convertedOrder, converted_at: convertedAt === null ? null : new Date(convertedAt),
+    recovery_email_sent_at: firstEmail === null ? null : new Date(firstEmail), recovery_campaign_id: campaign, recovered_by_email: recoveredByEmail,
+    source: 'simulator', source_id: cartId,
+  });
+  if (c.checkoutStart !== null && checkedOut) {
+    const id = ids.checkout(dn, j);
+    out.push('checkouts', {
+      checkout_id: id, started_at: new Date(c.checkoutStart), cart_id: cartId, session_id: sessionId,
+      completed_at: placed && c.placedAt !== null ? new Date(c.placedAt) : null, order_id: placed ? orderId : null, source: 'simulator', source_id: id,
+    });
+  }
+}
+
+export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, orders: DayOrders, asOf: number, out: RowSink): void {
+  const tally = new TrafficTally();
+  for (let j = 0; j < plan.addToCart; j++) {
+    const c = j < plan.purchases ? orders.purchaseCarts[j] : cartStory(ctx, dn, j);
+    if (!c) continue;
+    emitCart(ctx, dn, c, c.purchased ? ids.order(dn, j) : null, asOf, out, tally);
+  }
+  for (const r of orders.recovered) {
+    if (r.sessionStart > asOf) continue;
+    const placed = r.order.placedAt <= asOf;
+    const customerId = r.order.customer?.id ?? null;
+    if (r.order.customer && placed) out.customer(r.order.customer);
+    out.push('sessions', sessionRow(r.sessionId, r.sessionStart, r.cart.visitorId, placed ? customerId : null,
+      { channel: 'email', device: r.cart.device, country: r.cart.country }, true, true, placed ? r.order.orderId : null));
+    tally.add('email', r.cart.device, r.cart.visitorId, true, true, placed);
+  }
+
+  const rng = Rng.at(ctx.seed, dn, Stream.BACKGROUND, 0);
+  const pool = Math.max(1, Math.floor(plan.sessions * VISITOR_POOL_RATIO));
+  for (let i = plan.addToCart; i < plan.sessions; i++) {
+    const channel = SESSION_CHANNELS.draw(rng);
+    const device = SESSION_DEVICES.draw(rng);
+    const country = SESSION_COUNTRIES.draw(rng);
+    const startedAt = sampleInstant(ctx, rng, dn);
+    const customer = rng.next() < KNOWN_BROWSER_RATE ? pickExistingCustomer(ctx, rng, dn) : null;
+    const visitorId = customer ? ids.customerVisitor(customer.id) : ids.visitor(dn, rng.int(pool));
+    if (startedAt > asOf) continue;
+    if (customer) out.customer(customer);
+    out.push('sessions', sessionRow(ids.session(dn, i), startedAt, visitorId, customer?.id ?? null, { channel, device, country }, false, false, null));
+    tally.add(channel, device, visitorId, false, false, false);
+  }
+  tally.emit(dn, out);
+}

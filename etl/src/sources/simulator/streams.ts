@@ -1,0 +1,34 @@
+/**
+ * The simulator's streams as data, one per table it fills; names equal table names because the
+ * sync job keys sync_state by them. Records are already rows, so mapping is the identity.
+ */
+import { TABLES, type Row, type TableName } from '../../schema/tables';
+import { DAY_MS, type StreamSpec } from '../types';
+
+/** Late edits (verification, shipment, refunds) land within 6.5 days; the ETL re-reads this far back. */
+export const SIMULATOR_LOOKBACK_MS = 3 * DAY_MS;
+
+const CURSOR: Partial<Record<TableName, string>> = {
+  locations: 'location_id', products: 'sku', customers: 'created_at', campaigns: 'started_at',
+};
+
+export const SIMULATOR_TABLES: readonly TableName[] = [
+  'locations', 'products', 'customers', 'campaigns', 'orders', 'order_lines', 'payments', 'refunds', 'verifications', 'shipments',
+  'inventory_counts', 'inventory_changes', 'traffic_daily', 'sessions', 'carts', 'checkouts', 'email_stats', 'social_stats',
+  'ad_insights', 'referrals', 'loyalty_events', 'support_tickets', 'uptime_probes',
+];
+
+function stream(table: TableName): StreamSpec<Row> {
+  const spec = TABLES[table];
+  return {
+    name: table,
+    table,
+    primaryKey: spec.key,
+    cursorField: spec.timeColumn ?? CURSOR[table] ?? spec.key[0] ?? 'source_id',
+    lookbackMs: SIMULATOR_LOOKBACK_MS,
+    pageSize: 5000,
+    map: (record: Row) => [record],
+  };
+}
+
+export const SIMULATOR_STREAMS: readonly StreamSpec<Row>[] = SIMULATOR_TABLES.map(stream);

@@ -1,0 +1,40 @@
+/** GA4-style day × channel × device aggregates, computed from the very sessions the day emits. */
+import { dayString } from './localTime';
+import { CHANNELS, DEVICES, type Channel, type Device } from './model';
+import type { RowSink } from './rows';
+
+const CHANNEL_INDEX = new Map(CHANNELS.map((c, i) => [c, i]));
+const DEVICE_INDEX = new Map(DEVICES.map((d, i) => [d, i]));
+
+export class TrafficTally {
+  private readonly sessions = new Int32Array(CHANNELS.length * DEVICES.length);
+  private readonly carts = new Int32Array(CHANNELS.length * DEVICES.length);
+  private readonly checkouts = new Int32Array(CHANNELS.length * DEVICES.length);
+  private readonly purchases = new Int32Array(CHANNELS.length * DEVICES.length);
+  private readonly visitors = CHANNELS.flatMap(() => DEVICES.map(() => new Set<string>()));
+
+  add(channel: Channel, device: Device, visitorId: string, cart: boolean, checkout: boolean, purchase: boolean): void {
+    const k = (CHANNEL_INDEX.get(channel) ?? 0) * DEVICES.length + (DEVICE_INDEX.get(device) ?? 0);
+    this.sessions[k] = (this.sessions[k] ?? 0) + 1;
+    if (cart) this.carts[k] = (this.carts[k] ?? 0) + 1;
+    if (checkout) this.checkouts[k] = (this.checkouts[k] ?? 0) + 1;
+    if (purchase) this.purchases[k] = (this.purchases[k] ?? 0) + 1;
+    this.visitors[k]?.add(visitorId);
+  }
+
+  emit(dn: number, out: RowSink): void {
+    const day = dayString(dn);
+    CHANNELS.forEach((channel, ci) => {
+      DEVICES.forEach((device, di) => {
+        const k = ci * DEVICES.length + di;
+        const sessions = this.sessions[k] ?? 0;
+        if (sessions === 0) return;
+        out.push('traffic_daily', {
+          day, channel, device, sessions, users: this.visitors[k]?.size ?? 0, add_to_cart_sessions: this.carts[k] ?? 0,
+          checkout_sessions: this.checkouts[k] ?? 0, purchase_sessions: this.purchases[k] ?? 0,
+          source: 'simulator-ga4', source_id: `${day}/${channel}/${device}`,
+        });
+      });
+    });
+  }
+}
