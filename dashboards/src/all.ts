@@ -40,7 +40,7 @@ export const DATASOURCES: DatasourceDef[] = (['admin', 'manager', 'public'] as c
   role,
   orgId: ORG_ID[role],
   user: DB_ROLE[role],
-  passwordEnv: `${DB_ROLE[role].toUpperCase()}_DB_PASSWORD`,
+  passwordEnv: `${DB_ROLE[role].toUpperCase()}_PASSWORD`, // the same variables the ETL sets the role passwords from
   isDefault: role !== 'public',
 }));
 

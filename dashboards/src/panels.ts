@@ -256,8 +256,11 @@ export function funnel(b: Base & { benchmarks: string }): PanelSpec {
 }
 
 /** Our live order feed plugin: SQL backfill (last orders) plus Grafana Live pushes. */
-export function orderFeed(b: Base & { maxRows: number }): PanelSpec {
-  const spec = base(b, PLUGIN_ORDER_FEED, { maxRows: b.maxRows }, fieldConfig({ unit: 'short' }));
+export function orderFeed(b: Base & { maxOrders: number; currency: string; badgeAbove: number }): PanelSpec {
+  // Option names as the plugin registers them (grafana-plugins/order-feed-panel/src/module.ts);
+  // channel stays empty because the Live target below delivers the stream as panel data.
+  const options = { maxOrders: b.maxOrders, currency: b.currency, minorUnits: false, badgeAbove: b.badgeAbove, channel: '' };
+  const spec = base(b, PLUGIN_ORDER_FEED, options, fieldConfig({ unit: 'short' }));
   spec.extraTargets = [
     { refId: 'LIVE', datasource: GRAFANA_DS satisfies DataSourceRef, queryType: 'measurements', channel: LIVE_ORDERS_CHANNEL },
   ];

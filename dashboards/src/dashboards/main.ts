@@ -504,7 +504,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
   );
 
   // ---------------------------------------------------------------- 6. live activity
-  b.row(60, 'Live activity').add(liveFeed(role, 61, { w: 24, h: 11 }));
+  b.row(60, 'Live activity').add(liveFeed(role, cat, 61, { w: 24, h: 11 }));
 
   // ---------------------------------------------------------------- operations
   const ops = (id: number, title: string, kpi: string, col: string, unit: string, w: number): PanelSpec =>
@@ -531,12 +531,16 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
 }
 
 /** The last 20 orders up to the end of the range, then new ones pushed over Grafana Live. */
-export function liveFeed(role: Role, id: number, s: { w: number; h: number }): PanelSpec {
+export function liveFeed(role: Role, cat: KpiCatalog, id: number, s: { w: number; h: number }): PanelSpec {
+  // The "large order" badge uses the same amount as the catalog's large-order alert.
+  const alert = cat.get('orders').alert;
   return orderFeed({
     id,
     title: 'Live orders',
     ...s,
-    maxRows: 20,
+    maxOrders: 20,
+    currency: CURRENCY_UNIT.replace(/^currency/, ''),
+    badgeAbove: typeof alert?.amount === 'number' ? alert.amount : 200,
     description: 'Last 20 orders (completed, pending verification, refunded ...), updated live as orders arrive.',
     queries: [
       sql(

@@ -72,7 +72,7 @@ export function mobileDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Bui
       ],
     }),
   );
-  b.row(30, 'Live orders').add(liveFeed(role, 31, { w: 24, h: 8 }));
+  b.row(30, 'Live orders').add(liveFeed(role, cat, 31, { w: 24, h: 8 }));
   b.row(40, 'Operations').add(
     stat({
       id: 41,
