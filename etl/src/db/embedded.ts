@@ -42,7 +42,8 @@ export async function serveEmbedded(pglite: PGlite, port: number): Promise<{ url
   await server.start();
   const conn = server.getServerConn();
   return {
-    url: `postgresql://postgres@${conn}/postgres?sslmode=disable`,
+    // psql asks for a password when the server requests one; any value is accepted.
+    url: `postgresql://postgres:postgres@${conn}/postgres?sslmode=disable`,
     stop: () => server.stop(),
   };
 }

@@ -31,7 +31,7 @@ describe('daemon on embedded defaults', () => {
   it('backfills the simulated days and a pg client on the printed port sees the same orders', async () => {
     expect(app.backfill?.days).toBe(5);
     expect(app.backfill?.rejected).toBe(0);
-    expect(app.embeddedUrl).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+    expect(app.embeddedUrl).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
     const inProcess = await app.db.query<{ n: string }>('SELECT count(*)::text AS n FROM orders');
     const client = new Client({ connectionString: app.embeddedUrl ?? '' });
     await client.connect();
