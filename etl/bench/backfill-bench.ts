@@ -2,7 +2,8 @@
  * Backfill benchmark: simulates N days at a scale, loads them, refreshes the aggregates, then
  * times each KPI query on the continuous aggregates against the same query on the raw tables.
  *   npm run bench -w etl -- --days 365 --scale 1 [--runs 5]
- * Uses the embedded database in memory unless DATABASE_URL is set (then use an empty database).
+ * Uses the embedded database in memory (or on disk with --data-dir DIR, for large runs) unless
+ * DATABASE_URL is set (then point it at an empty database).
  */
 import { openEmbedded } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
@@ -98,7 +99,9 @@ async function main(): Promise<void> {
   const days = arg('days', 30);
   const scale = arg('scale', 1);
   const runs = arg('runs', 5);
-  const db: Db = process.env.DATABASE_URL ? openServer(process.env.DATABASE_URL) : await openEmbedded();
+  const dirAt = process.argv.indexOf('--data-dir');
+  const dataDir = dirAt >= 0 ? process.argv[dirAt + 1] : undefined;
+  const db: Db = process.env.DATABASE_URL ? openServer(process.env.DATABASE_URL) : await openEmbedded(dataDir);
   await migrate(db, { timeZone: TZ });
   await syncCatalog(db);
   const now = new Date();
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
     `SELECT 'orders' t, count(*)::text n FROM orders UNION ALL SELECT 'order_lines', count(*)::text FROM order_lines UNION ALL SELECT 'sessions', count(*)::text FROM sessions`,
   );
   const out: string[] = [];
-  out.push(`backend: ${db.kind === 'embedded' ? 'embedded PGlite-TimescaleDB (in memory)' : 'TimescaleDB server'}; ${days} days at scale ${scale}; time zone ${TZ}`);
+  out.push(`backend: ${db.kind === 'embedded' ? `embedded PGlite-TimescaleDB (${dataDir ? `on disk: ${dataDir}` : 'in memory'})` : 'TimescaleDB server'}; ${days} days at scale ${scale}; time zone ${TZ}`);
   out.push(`rows: ${rows} (${counts.rows.map((r) => `${r.t} ${r.n}`).join(', ')})`);
   out.push(`generate: ${(genMs / 1000).toFixed(1)} s; load: ${(loadMs / 1000).toFixed(1)} s = ${Math.round(rows / (loadMs / 1000))} rows/s; refresh aggregates: ${(refreshMs / 1000).toFixed(1)} s`);
 
