@@ -267,8 +267,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginRight: theme.spacing(1),
   }),
   muted: css({ color: theme.colors.text.secondary }),
+  // Lines the drop-off text up with the bars: the name column is max(80px, 20%) plus the gap.
   dropOff: css({
-    paddingLeft: 'calc(min(20%, 200px) + 8px)',
+    paddingLeft: `calc(max(80px, 20%) + ${theme.spacing(1)})`,
     color: theme.colors.text.secondary,
   }),
   dropOffCompact: css({ paddingLeft: 0 }),
