@@ -33,6 +33,8 @@ export interface CartStory {
   device: Device;
   country: string;
   visitorId: string;
+  /** The visitor's pool number, or the customer id for known customers: what distinct-visitor counts hash. */
+  visitorKey: number | string;
   campaignId: string | null;
   /** The buyer for purchases; a logged-in known customer (or null) for the rest. */
   customer: CustomerRef | null;
@@ -97,13 +99,14 @@ export function cartStory(ctx: SimContext, dn: number, j: number): CartStory {
   let customer: CustomerRef | null;
   if (purchased) customer = j < plan.newCustomers ? newCustomer(dn, j) : (pickExistingCustomer(ctx, rng, dn) ?? newCustomer(dn, j));
   else customer = rng.chance(KNOWN_CART_RATE) ? pickExistingCustomer(ctx, rng, dn) : null;
-  const visitorId = customer ? ids.customerVisitor(customer.id) : ids.visitor(dn, rng.int(Math.max(1, Math.floor(plan.sessions * VISITOR_POOL_RATIO))));
+  const visitorKey = customer ? customer.id : rng.int(Math.max(1, Math.floor(plan.sessions * VISITOR_POOL_RATIO)));
+  const visitorId = typeof visitorKey === 'string' ? ids.customerVisitor(visitorKey) : ids.visitor(dn, visitorKey);
   const campaignId = attributedCampaign(ctx, rng, channel, dn, sessionStart, purchased);
   const lines = drawBasket(rng);
   const stage: CartStage = purchased ? 'payment' : beganCheckout ? (rng.chance(0.4) ? 'payment' : 'checkout') : 'cart';
   return {
     dn, j, purchased, beganCheckout, sessionStart, cartCreated, lastActivity, checkoutStart, placedAt, channel, device, country,
-    visitorId, campaignId, customer, lines, subtotalCents: basketSubtotal(lines), stage,
+    visitorId, visitorKey, campaignId, customer, lines, subtotalCents: basketSubtotal(lines), stage,
   };
 }
 

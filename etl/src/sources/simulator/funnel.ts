@@ -36,7 +36,7 @@ function emitCart(ctx: SimContext, dn: number, c: CartStory, orderId: string | n
   if (known) out.customer(known);
   const sessionId = ids.session(dn, j);
   out.push('sessions', sessionRow(sessionId, c.sessionStart, c.visitorId, known?.id ?? null, c, carted, checkedOut, placed ? orderId : null));
-  tally.add(c.channel, c.device, c.visitorId, carted, checkedOut, placed);
+  tally.add(c.channel, c.device, c.visitorKey, carted, checkedOut, placed);
   if (!carted) return;
 
   const cartId = ids.cart(dn, j);
@@ -94,7 +94,7 @@ export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, order
     if (r.order.customer && placed) out.customer(r.order.customer);
     out.push('sessions', sessionRow(r.sessionId, r.sessionStart, r.cart.visitorId, placed ? customerId : null,
       { channel: 'email', device: r.cart.device, country: r.cart.country }, true, true, placed ? r.order.orderId : null));
-    tally.add('email', r.cart.device, r.cart.visitorId, true, true, placed);
+    tally.add('email', r.cart.device, r.cart.visitorKey, true, true, placed);
   }
 
   const rng = Rng.at(ctx.seed, dn, Stream.BACKGROUND, 0);
@@ -105,11 +105,12 @@ export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, order
     const country = SESSION_COUNTRIES.draw(rng);
     const startedAt = sampleInstant(ctx, rng, dn);
     const customer = rng.next() < KNOWN_BROWSER_RATE ? pickExistingCustomer(ctx, rng, dn) : null;
-    const visitorId = customer ? ids.customerVisitor(customer.id) : ids.visitor(dn, rng.int(pool));
+    const v = customer ? -1 : rng.int(pool);
+    const visitorId = customer ? ids.customerVisitor(customer.id) : ids.visitor(dn, v);
     if (startedAt > asOf) continue;
     if (customer) out.customer(customer);
     out.push('sessions', sessionRow(ids.session(dn, i), startedAt, visitorId, customer?.id ?? null, { channel, device, country }, false, false, null));
-    tally.add(channel, device, visitorId, false, false, false);
+    tally.add(channel, device, customer ? customer.id : v, false, false, false);
   }
   tally.emit(dn, out);
 }

@@ -20,14 +20,28 @@ export function dayNumber(day: string): number {
   return Math.round(t / DAY_MS);
 }
 
+// Ids embed the day thousands of times per day: format each day once.
+const dayStrings = new Map<number, string>();
+const compactDays = new Map<number, string>();
+
 export function dayString(dn: number): string {
-  return new Date(dn * DAY_MS).toISOString().slice(0, 10);
+  let s = dayStrings.get(dn);
+  if (s === undefined) {
+    s = new Date(dn * DAY_MS).toISOString().slice(0, 10);
+    dayStrings.set(dn, s);
+  }
+  return s;
 }
 
 /** YYYYMMDD, for ids. */
 export function compactDay(dn: number): string {
-  const s = dayString(dn);
-  return s.slice(0, 4) + s.slice(5, 7) + s.slice(8, 10);
+  let c = compactDays.get(dn);
+  if (c === undefined) {
+    const s = dayString(dn);
+    c = s.slice(0, 4) + s.slice(5, 7) + s.slice(8, 10);
+    compactDays.set(dn, c);
+  }
+  return c;
 }
 
 /** 0 = Sunday … 6 = Saturday. 1970-01-01 was a Thursday. */

@@ -94,7 +94,7 @@ export const NEWSLETTER_WEEKDAYS = [2, 5];
 export const NEWSLETTER_HOUR = 10;
 export const NEWSLETTER_RECIPIENTS = 4_000;
 
-export const AD_SPEND_CENTS_PER_DAY = 25_000;
+export const AD_SPEND_CENTS_PER_DAY = 19_000;
 export const SOCIAL_IMPRESSIONS_PER_DAY = 2_500;
 /** Referrals that convert are ~12 % of referrals sent. */
 export const REFERRAL_CONVERSION = 0.12;

@@ -151,6 +151,16 @@ export function buildOrder(_ctx: SimContext, input: OrderInput, rng: Rng): Order
     const firstReplyAt = unanswered ? null : openedAt + replyH * HOUR_MS;
     ticket = { openedAt, firstReplyAt, closedAt: firstReplyAt === null ? null : firstReplyAt + closeH * HOUR_MS, channel: ticketChannel };
   }
+  // Whole milliseconds, so that a row's instant and the asOf that first shows it agree exactly.
+  for (const r of refunds) r.at = Math.floor(r.at);
+  if (verification) verification.at = Math.floor(verification.at);
+  if (shippedAt !== null) shippedAt = Math.floor(shippedAt);
+  if (deliveredAt !== null) deliveredAt = Math.floor(deliveredAt);
+  if (ticket) {
+    ticket.openedAt = Math.floor(ticket.openedAt);
+    if (ticket.firstReplyAt !== null) ticket.firstReplyAt = Math.floor(ticket.firstReplyAt);
+    if (ticket.closedAt !== null) ticket.closedAt = Math.floor(ticket.closedAt);
+  }
   return {
     ...input, locationIndex, cancelled, lineStories, subtotalCents: subtotal, discountCents: discount, shippingCents: shipping, taxCents: tax,
     totalCents: net + shipping + tax, requiresVerification, verification, shippedAt, deliveredAt, carrier, refunds, paymentMethod, ticket,
