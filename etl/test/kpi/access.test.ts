@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { refreshAggregates } from '../../src/kpi/aggregates';
+import { syncCatalog } from '../../src/kpi/catalog';
+import { createTestDb, type TestDb } from '../helpers/testDb';
+import { loadFixture, num, TZ } from './fixture';
+
+type Role = 'kpi_admin' | 'kpi_manager' | 'kpi_public';
+const ROLES: Role[] = ['kpi_admin', 'kpi_manager', 'kpi_public'];
+// Product cost data (spec: unit cost, COGS, margin, inventory at cost). Marketing spend (ad spend,
+// recovery campaign cost) is not product cost and stays visible to managers.
+const COST = /unit_cost|cogs|margin|inventory_value|turnover/;
+
+/*
+ * The embedded socket lets everyone in as the superuser, so grants are exercised in-process with
+ * SET ROLE (a real server enforces them at login). Errors are asserted by message.
+ */
+describe('role schemas and grants', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb({ timeZone: TZ });
+    await syncCatalog(db);
+    await loadFixture(db);
+    await refreshAggregates(db, null, null);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  async function as<T = Record<string, unknown>>(role: Role, sql: string): Promise<T[]> {
+    await db.exec(`SET ROLE ${role}`);
+    try {
+      return (await db.query<T>(sql)).rows;
+    } finally {
+      await db.exec('RESET ROLE');
+    }
+  }
+  async function denied(role: Role, sql: string, message: RegExp = /permission denied/): Promise<void> {
+    await expect(as(role, sql)).rejects.toThrow(message);
+  }
+  async function objects(schema: string): Promise<{ views: string[]; functions: string[] }> {
+    const v = await db.query<{ n: string }>(`SELECT table_name AS n FROM information_schema.views WHERE table_schema = $1 ORDER BY 1`, [schema]);
+    const f = await db.query<{ n: string }>(
+      `SELECT p.proname AS n FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace WHERE s.nspname = $1 ORDER BY 1`,
+      [schema],
+    );
+    return { views: v.rows.map((r) => r.n), functions: f.rows.map((r) => r.n) };
+  }
+
+  it('creates login roles with connection limits, timeouts and read-only defaults, idempotently', async () => {
+    const r = await db.query<{ rolname: string; rolcanlogin: boolean; rolsuper: boolean; rolconnlimit: number; rolconfig: string[] }>(
+      `SELECT rolname, rolcanlogin, rolsuper, rolconnlimit, rolconfig FROM pg_roles WHERE rolname LIKE 'kpi\\_%' ORDER BY rolname`,
+    );
+    expect(r.rows.map((x) => x.rolname)).toEqual(['kpi_admin', 'kpi_manager', 'kpi_public']);
+    for (const x of r.rows) {
+      expect(x).toMatchObject({ rolcanlogin: true, rolsuper: false });
+      expect(x.rolconnlimit).toBeGreaterThan(0);
+      expect(x.rolconfig).toEqual(expect.arrayContaining(['default_transaction_read_only=on', expect.stringMatching(/^statement_timeout=/)]));
+    }
+    // Roles are cluster-wide: running the creation block again (another database) must not fail.
+    const sql = readFileSync(path.resolve(__dirname, '../../../sql/0012_kpi_access.sql'), 'utf8');
+    const block = sql.slice(sql.indexOf('DO $$'), sql.indexOf('END $$;') + 'END $$;'.length);
+    await db.exec(block);
+  });
+
+  it('kpi_manager reads mgr views and functions, none of which carries cost data', async () => {
+    const { views, functions } = await objects('mgr');
+    expect(views.length).toBeGreaterThan(25);
+    for (const v of views) await as('kpi_manager', `SELECT * FROM mgr.${v} LIMIT 1`);
+    const cols = await db.query<{ c: string }>(`SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'mgr'`);
+    expect(cols.rows.map((r) => r.c).filter((c) => COST.test(c.split('.')[1] ?? ''))).toEqual([]);
+    const outs = await db.query<{ a: string }>(
+      `SELECT unnest(p.proargnames) AS a FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace WHERE s.nspname = 'mgr'`,
+    );
+    expect(outs.rows.map((r) => r.a).filter((a) => COST.test(a))).toEqual([]);
+    expect(functions).not.toContain('inventory_turnover');
+    // The numbers are the same as the admin's.
+    const m = await as('kpi_manager', `SELECT sku, revenue FROM mgr.product_performance('2026-03-01', '2026-04-01') WHERE sku = 'P1'`);
+    expect(num(m[0]?.revenue)).toBe(28);
+    expect(Object.keys(m[0] ?? {})).toEqual(['sku', 'revenue']);
+    const f = await as('kpi_manager', `SELECT step, is_bottleneck FROM mgr.funnel('2026-03-05T05:00:00Z', '2026-03-07T05:00:00Z') WHERE is_bottleneck`);
+    expect(f).toEqual([{ step: 'order', is_bottleneck: true }]);
+    // Column-level grant on the product list: everything but the cost.
+    const p = await as('kpi_manager', `SELECT sku, name, tier, price_cents, active FROM public.products ORDER BY sku LIMIT 1`);
+    expect(p[0]).toMatchObject({ sku: 'P1', name: 'Brick Bar' });
+  });
+
+  it('kpi_manager is denied every cost column and raw table with costs', async () => {
+    await denied('kpi_manager', `SELECT unit_cost_cents FROM public.products`, /permission denied for table products/);
+    await denied('kpi_manager', `SELECT * FROM public.products`, /permission denied for table products/);
+    await denied('kpi_manager', `SELECT * FROM public.order_lines`, /permission denied for table order_lines/);
+    await denied('kpi_manager', `SELECT * FROM public.orders`, /permission denied for table orders/);
+    await denied('kpi_manager', `SELECT * FROM public.inventory_counts`, /permission denied for table inventory_counts/);
+    await denied('kpi_manager', `SELECT cogs FROM adm.product_sales_daily`, /permission denied for schema adm/);
+    await denied('kpi_manager', `SELECT * FROM adm.inventory_turnover('2026-03-01', '2026-04-01')`, /permission denied for schema adm/);
+    await denied('kpi_manager', `SELECT * FROM kpi.product_performance('2026-03-01', '2026-04-01')`, /permission denied for schema kpi/);
+    await denied('kpi_manager', `SELECT * FROM kpi.order_lines_daily`, /permission denied for schema kpi/);
+    await denied('kpi_manager', `SELECT cogs FROM mgr.product_sales_daily`, /column "cogs" does not exist/);
+    await denied('kpi_manager', `SELECT * FROM pub.revenue_daily`, /permission denied for schema pub/);
+  });
+
+  it('kpi_public reads the revenue views only', async () => {
+    const { views, functions } = await objects('pub');
+    expect(views).toEqual(['revenue_daily', 'revenue_hourly', 'revenue_today', 'revenue_trend']);
+    expect(functions).toEqual(['revenue_comparison']);
+    const d = await as('kpi_public', `SELECT revenue, aov FROM pub.revenue_daily WHERE day = '2026-03-05'`);
+    expect([num(d[0]?.revenue), num(d[0]?.aov)]).toEqual([88, 44]);
+    const c = await as('kpi_public', `SELECT revenue, yesterday_revenue FROM pub.revenue_comparison('2026-03-06T15:30:00Z')`);
+    expect([num(c[0]?.revenue), num(c[0]?.yesterday_revenue)]).toEqual([90, 63]);
+    expect(await as('kpi_public', `SELECT * FROM pub.revenue_today`)).toHaveLength(1);
+    expect((await as('kpi_public', `SELECT * FROM pub.revenue_trend WHERE day = '2026-03-11'`)).length).toBe(1);
+    expect((await as('kpi_public', `SELECT * FROM pub.revenue_hourly LIMIT 1`)).length).toBe(1);
+    const cols = await db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'pub'`);
+    expect(cols.rows.map((r) => r.c).filter((c) => COST.test(c) || /customer/.test(c))).toEqual([]);
+
+    await denied('kpi_public', `SELECT * FROM mgr.revenue_daily`, /permission denied for schema mgr/);
+    await denied('kpi_public', `SELECT * FROM mgr.order_feed`, /permission denied for schema mgr/);
+    await denied('kpi_public', `SELECT * FROM adm.revenue_daily`, /permission denied for schema adm/);
+    await denied('kpi_public', `SELECT * FROM kpi.revenue_daily`, /permission denied for schema kpi/);
+    await denied('kpi_public', `SELECT * FROM public.orders`, /permission denied for schema public/);
+    await denied('kpi_public', `SELECT * FROM public.customers`, /permission denied for schema public/);
+  });
+
+  it('kpi_admin reads adm including costs, but no raw table and no other schema', async () => {
+    const { views } = await objects('adm');
+    for (const v of views) await as('kpi_admin', `SELECT * FROM adm.${v} LIMIT 1`);
+    const s = await as('kpi_admin', `SELECT cogs, margin FROM adm.product_sales_daily WHERE sku = 'P1' AND day = '2026-03-05'`);
+    expect([num(s[0]?.cogs), num(s[0]?.margin)]).toEqual([8, 10]);
+    const t = await as('kpi_admin', `SELECT inventory_turnover FROM adm.inventory_turnover('2026-03-05T05:00:00Z', '2026-03-08T05:00:00Z') WHERE sku = '*'`);
+    expect(num(t[0]?.inventory_turnover)).toBe(2.2);
+    const b = await as('kpi_admin', `SELECT sku, margin FROM adm.best_sellers('2026-03-01', '2026-04-01', 1)`);
+    expect([b[0]?.sku, num(b[0]?.margin)]).toEqual(['P3', 50]);
+    await denied('kpi_admin', `SELECT * FROM public.order_lines`, /permission denied for schema public/);
+    await denied('kpi_admin', `SELECT * FROM mgr.revenue_daily`, /permission denied for schema mgr/);
+    await denied('kpi_admin', `SELECT * FROM kpi.revenue_daily`, /permission denied for schema kpi/);
+  });
+
+  it.each(ROLES)('%s can write nothing and create nothing', async (role) => {
+    const own = role === 'kpi_admin' ? 'adm' : role === 'kpi_manager' ? 'mgr' : 'pub';
+    await denied(role, `INSERT INTO public.orders (order_id, placed_at, status, subtotal_cents, total_cents, source, source_id) VALUES ('X', now(), 'completed', 1, 1, 'x', 'x')`);
+    await denied(role, `UPDATE public.products SET name = 'x'`);
+    await denied(role, `DELETE FROM public.kpi_catalog`);
+    await denied(role, `INSERT INTO ${own}.revenue_daily (day) VALUES ('2026-01-01')`, /permission denied|cannot insert/);
+    await denied(role, `DELETE FROM ${own}.revenue_daily`, /permission denied|cannot delete/);
+    await denied(role, `UPDATE ${own}.revenue_daily SET revenue = 0`, /permission denied|cannot update/);
+    await denied(role, `CREATE TABLE public.x (a int)`, /permission denied for schema public/);
+    await denied(role, `CREATE TABLE ${own}.x (a int)`, /permission denied for schema/);
+    await denied(role, `CREATE VIEW ${own}.v AS SELECT 1 AS a`, /permission denied for schema/);
+    await denied(role, `CREATE FUNCTION ${own}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'`, /permission denied for schema/);
+    await denied(role, `CREATE SCHEMA x`, /permission denied for database/);
+    await denied(role, `CALL public.refresh_continuous_aggregate('kpi.orders_daily', NULL, NULL)`, /permission denied|must be owner/);
+    await denied(role, `TRUNCATE public.orders`);
+  });
+});
