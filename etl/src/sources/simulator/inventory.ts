@@ -60,9 +60,12 @@ function policies(ctx: SimContext): Policy[] {
     const location = LOCATIONS[slot % LOCATIONS.length];
     const cycle = rng.intIn(10, 21);
     const phase = rng.int(cycle);
-    const cover = rng.chance(0.05) ? rng.range(0.75, 0.95) : rng.range(1.6, 2.4);
+    const short = rng.chance(0.04);
+    const cover = short ? rng.range(0.75, 0.95) : rng.range(1.8, 2.6);
     const demand = (DAILY_UNITS[product] ?? 0) * ctx.scale * (location?.share ?? 0) * cycle;
-    p.push({ cycle, phase, target: Math.max(3, Math.round(demand * cover)) });
+    // Slow sellers are lumpy: well-stocked slots also get a safety margin of a few standard deviations.
+    const target = short ? demand * cover : Math.max(demand * cover, demand + 4 * Math.sqrt(demand) + 3);
+    p.push({ cycle, phase, target: Math.max(3, Math.round(target)) });
   }
   policyCache.set(ctx, p);
   return p;

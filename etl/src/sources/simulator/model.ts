@@ -15,7 +15,7 @@ export const SESSIONS_PER_DAY = 1500;
 export const ADD_TO_CART_RATE = 0.092;
 export const CHECKOUT_RATE = 0.046;
 /** Regular purchases only; cart-recovery orders add ~0.3 points on top. */
-export const PURCHASE_RATE = 0.0262;
+export const PURCHASE_RATE = 0.0272;
 
 /** Sunday … Saturday: Monday is the low point, weekends +15 %. Mean is 1. */
 const WEEKDAY_RAW = [1.15, 0.86, 0.95, 0.98, 1.0, 1.06, 1.15];
@@ -94,7 +94,7 @@ export const NEWSLETTER_WEEKDAYS = [2, 5];
 export const NEWSLETTER_HOUR = 10;
 export const NEWSLETTER_RECIPIENTS = 4_000;
 
-export const AD_SPEND_CENTS_PER_DAY = 19_000;
+export const AD_SPEND_CENTS_PER_DAY = 22_000;
 export const SOCIAL_IMPRESSIONS_PER_DAY = 2_500;
 /** Referrals that convert are ~12 % of referrals sent. */
 export const REFERRAL_CONVERSION = 0.12;
