@@ -399,7 +399,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
           `
           SELECT campaign_name, sum(delivered) AS delivered,
                  round(sum(unique_opens)::numeric / NULLIF(sum(delivered), 0), 4) AS open_rate,
-                 round(sum(unique_opens - machine_opens)::numeric / NULLIF(sum(delivered), 0), 4) AS open_rate_excl_machine,
+                 round(sum(greatest(unique_opens - machine_opens, 0))::numeric / NULLIF(sum(delivered), 0), 4) AS open_rate_excl_machine,
                  round(sum(unique_clicks)::numeric / NULLIF(sum(delivered), 0), 4) AS click_rate
           FROM ${S}.email_daily
           WHERE $__timeFilter(time)
