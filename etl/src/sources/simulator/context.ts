@@ -14,7 +14,7 @@ import { weekday } from './localTime';
 /** Independent random streams; the numbers are part of the output's identity, so never renumber them. */
 export const Stream = {
   PLAN: 1, CART: 2, BACKGROUND: 3, RECOVERY: 4, ORDER: 5, CUSTOMER: 6, TEST_ORDER: 7, MARKETING: 8,
-  PROBES: 9, INVENTORY: 10, REFERRAL: 11, RECOVERED_ORDER: 12, RECOVERY_SESSION: 13,
+  PROBES: 9, INVENTORY: 10, REFERRAL: 11, RECOVERED_ORDER: 12, RECOVERY_SESSION: 13, RECOVERY_EMAIL: 14,
 } as const;
 
 export interface DayPlan {

@@ -126,7 +126,9 @@ describe('StoreSimulator', () => {
     expect(carts.length).toBe(sessions.filter((s) => s.added_to_cart && !String(s.session_id).includes('-R')).length);
     const regularOrders = orders.filter((o) => !String(o.order_id).includes('-R'));
     for (const o of regularOrders) expect(carts.find((c) => c.cart_id === o.cart_id)?.order_id).toBe(o.order_id);
-    expect(rows(full, 'checkouts').length).toBe(sessions.filter((s) => s.began_checkout && !String(s.session_id).includes('-R')).length);
+    expect(rows(full, 'checkouts').length).toBe(sessions.filter((s) => s.began_checkout).length);
+    const completedCheckouts = rows(full, 'checkouts').filter((c) => c.order_id !== null).map((c) => c.order_id).sort();
+    expect(completedCheckouts).toEqual(orders.map((o) => o.order_id).sort());
     const sum = (k: string) => rows(full, 'traffic_daily').reduce((a, r) => a + num(r[k]), 0);
     expect(sum('sessions')).toBe(sessions.length);
     expect(sum('add_to_cart_sessions')).toBe(sessions.filter((s) => s.added_to_cart).length);
@@ -141,13 +143,21 @@ describe('StoreSimulator', () => {
   });
 
   it('brings abandoned carts back through recovery emails', () => {
+    const cache = new Map<string, Batch>();
+    const dayCache = (d: string): Batch => {
+      let b = cache.get(d);
+      if (!b) {
+        b = sim.day(d, FAR);
+        cache.set(d, b);
+      }
+      return b;
+    };
     let recoveredCarts = 0;
     let emailed = 0;
     let abandoned = 0;
     const start = '2026-10-10';
     for (let i = 0; i < 14; i++) {
-      const d = addDays(start, i);
-      const b = sim.day(d, FAR);
+      const b = dayCache(addDays(start, i));
       for (const c of rows(b, 'carts')) {
         if (c.order_id === null || c.recovered_by_email === true) abandoned++;
         if (c.recovery_email_sent_at !== null) {
@@ -158,7 +168,7 @@ describe('StoreSimulator', () => {
         if (c.recovered_by_email !== true) continue;
         recoveredCarts++;
         const orderDay = `${String(c.order_id).slice(4, 8)}-${String(c.order_id).slice(8, 10)}-${String(c.order_id).slice(10, 12)}`;
-        const order = rows(sim.day(orderDay, FAR), 'orders').find((o) => o.order_id === c.order_id);
+        const order = rows(dayCache(orderDay), 'orders').find((o) => o.order_id === c.order_id);
         expect(order).toMatchObject({ traffic_source: 'email', cart_id: c.cart_id, campaign_id: c.recovery_campaign_id });
         expect(order?.placed_at).toEqual(c.converted_at);
         expect(time(c.converted_at)).toBeGreaterThan(time(c.recovery_email_sent_at));
@@ -345,7 +355,7 @@ describe('StoreSimulator', () => {
   it('reports marketing that accrues during the day', () => {
     const friday = '2026-11-20';
     const b = sim.day(friday, FAR);
-    const email = rows(b, 'email_stats');
+    const email = rows(b, 'email_stats').filter((e) => String(e.campaign_id).startsWith('SIM-NEWS-'));
     expect(email).toHaveLength(1);
     const e = email[0] as Row;
     expect(num(e.unique_opens) / num(e.delivered)).toBeGreaterThan(0.25);
@@ -353,7 +363,17 @@ describe('StoreSimulator', () => {
     expect(num(e.unique_clicks) / num(e.delivered)).toBeGreaterThan(0.025);
     expect(rows(b, 'campaigns')[0]).toMatchObject({ campaign_id: 'SIM-NEWS-20261120', channel: 'email', kind: 'marketing' });
     const noon = sim.day(friday, new Date(localDayStartUtc(friday, NY).getTime() + 12 * 3_600_000));
-    expect(num(rows(noon, 'email_stats')[0]?.unique_opens)).toBeLessThan(num(e.unique_opens));
+    expect(num(rows(noon, 'email_stats').find((x) => x.campaign_id === 'SIM-NEWS-20261120')?.unique_opens)).toBeLessThan(num(e.unique_opens));
+    const flow = rows(b, 'email_stats').filter((x) => String(x.campaign_id).startsWith('SIM-RECOVERY-'));
+    expect(flow.length).toBeGreaterThanOrEqual(4);
+    const sent = flow.reduce((a, x) => a + num(x.sent), 0);
+    const opened = flow.reduce((a, x) => a + num(x.unique_opens), 0);
+    for (const x of flow) {
+      expect(num(x.delivered)).toBeLessThanOrEqual(num(x.sent));
+      expect(num(x.unique_clicks)).toBeLessThanOrEqual(num(x.unique_opens));
+    }
+    expect(opened / sent).toBeGreaterThan(0.3);
+    expect(opened / sent).toBeLessThan(0.65);
     const ads = rows(b, 'ad_insights');
     expect(ads).toHaveLength(3);
     const spend = ads.reduce((a, r) => a + num(r.spend_cents), 0);

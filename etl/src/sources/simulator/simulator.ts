@@ -14,6 +14,7 @@ import { dayNumber } from './localTime';
 import { emitMarketingRows } from './marketing';
 import { emitOrderRows } from './orders';
 import { emitProbeRows } from './probes';
+import { emitRecoveryEmailStats } from './recoveryEmails';
 import { emitReferralRows } from './referrals';
 import { RowSink } from './rows';
 
@@ -70,6 +71,7 @@ export class StoreSimulator {
     emitFunnelRows(ctx, dn, plan, today, at, out);
     emitInventoryRows(ctx, dn, today, at, out);
     emitMarketingRows(ctx, dn, plan, orders, at, out);
+    emitRecoveryEmailStats(ctx, dn, at, out);
     emitReferralRows(ctx, dn, at, out);
     emitProbeRows(ctx, dn, at, out);
     for (const ref of out.customers.values()) out.push('customers', customerRow(ctx, ref));
