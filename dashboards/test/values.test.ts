@@ -7,6 +7,14 @@ import { openKpiDb, queryAs, type KpiDb, type RoleResult } from './helpers/db';
 import { EXPAND } from './expand';
 import { SEED_SQL } from './helpers/seed';
 
+// The order feed plugin's logic imports FieldType and getFieldDisplayName from @grafana/data,
+// whose CommonJS build requires ES-module-only packages (d3, marked) that jest cannot load in
+// the experimental-vm-modules mode PGlite needs. These two stand-ins keep Grafana's values.
+jest.mock('@grafana/data', () => ({
+  FieldType: { time: 'time', number: 'number', string: 'string', boolean: 'boolean', other: 'other', enum: 'enum' },
+  getFieldDisplayName: (field: { name: string; config?: { displayName?: string } }) => field.config?.displayName ?? field.name,
+}));
+
 const built = buildDashboards();
 let db: KpiDb;
 beforeAll(async () => {
@@ -168,5 +176,45 @@ describe('the manager role and cost data', () => {
   test('kpi_public is refused everything but revenue', async () => {
     await expect(queryAs(db.pglite, 'kpi_public', 'SELECT * FROM mgr.order_feed')).rejects.toThrow(/permission denied/);
     await expect(queryAs(db.pglite, 'kpi_public', 'SELECT * FROM public.customers')).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe('our panel plugins read these query results as intended', () => {
+  test('funnel plugin maths on the funnel query: benchmarks parse, Order is the bottleneck, as the view says', async () => {
+    const { computeFunnel, parseBenchmarks } = await import('../../grafana-plugins/funnel-panel/src/funnel');
+    const main = built.find((d) => d.dashboard.uid === 'kpi-main-admin')!;
+    const options = (main.dashboard.panels ?? []).find((p) => p.id === 21)!;
+    const bench = parseBenchmarks((options as { options: { benchmarks: string } }).options.benchmarks);
+    expect(bench.invalid).toEqual([]);
+    const steps = rowsOf(await panel('kpi-main-admin', 21)).map(([name, count]) => ({ name: String(name), count: count as number }));
+    for (const s of steps.slice(1)) expect(bench.values.has(s.name.toLowerCase())).toBe(true);
+    const result = computeFunnel(steps, { benchmarks: bench.values });
+    // drop-offs 25 %, 33 %, 50 % against benchmarks 90 %, 55 %, 50 %: only Order reaches its benchmark
+    expect(steps[result.bottleneckIndex!]!.name).toBe('Order');
+    const view = await queryAs(db.pglite, 'kpi_admin', expandSql('SELECT step FROM adm.funnel($__timeFrom(), $__timeTo()) WHERE is_bottleneck', EXPAND));
+    expect(view.rows).toEqual([{ step: 'order' }]);
+  });
+
+  test('order feed plugin reads the live-orders query: newest first, statuses recognised, test orders absent', async () => {
+    const { buildFeed } = await import('../../grafana-plugins/order-feed-panel/src/orders');
+    const r = await panel('kpi-main-admin', 61);
+    // The frame Grafana's SQL datasource returns: timestamptz as a time field (epoch ms), numeric as number.
+    const frame = {
+      length: r.rows.length,
+      fields: r.fields.map((name) => ({
+        name,
+        config: {},
+        type: name === 'time' ? 'time' : name === 'total' ? 'number' : 'string',
+        values: r.rows.map((row) => (name === 'time' ? new Date(row[name] as string | Date).getTime() : name === 'total' ? Number(row[name]) : row[name])),
+      })),
+    };
+    const feed = buildFeed([frame as never], {}, 20);
+    expect(feed.map((o) => [o.id, o.status])).toEqual([
+      ['o4', expect.anything()],
+      ['o3', 'pending_verification'],
+      ['o2', 'completed'],
+      ['o1', 'completed'],
+    ]);
+    expect(feed.find((o) => o.id === 'o1')).toMatchObject({ customer: 'Ann', total: 48 });
   });
 });
