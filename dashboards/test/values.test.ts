@@ -1,9 +1,12 @@
 // For the hand-made data set (helpers/seed.ts) the revenue, funnel and product panels return
 // exactly the numbers worked out by hand; and the manager role is refused every cost query.
+import type { Panel } from '@grafana/schema';
 import { buildDashboards } from '../src/all';
 import { DB_ROLE } from '../src/config';
 import { expandSql } from '../src/macros';
 import { openKpiDb, queryAs, type KpiDb, type RoleResult } from './helpers/db';
+import { computeFunnel, parseBenchmarks } from '../../grafana-plugins/funnel-panel/src/funnel';
+import { buildFeed } from '../../grafana-plugins/order-feed-panel/src/orders';
 import { EXPAND } from './expand';
 import { SEED_SQL } from './helpers/seed';
 
@@ -181,10 +184,9 @@ describe('the manager role and cost data', () => {
 
 describe('our panel plugins read these query results as intended', () => {
   test('funnel plugin maths on the funnel query: benchmarks parse, Order is the bottleneck, as the view says', async () => {
-    const { computeFunnel, parseBenchmarks } = await import('../../grafana-plugins/funnel-panel/src/funnel');
     const main = built.find((d) => d.dashboard.uid === 'kpi-main-admin')!;
-    const options = (main.dashboard.panels ?? []).find((p) => p.id === 21)!;
-    const bench = parseBenchmarks((options as { options: { benchmarks: string } }).options.benchmarks);
+    const funnelPanel = (main.dashboard.panels ?? []).find((p) => p.id === 21) as Panel;
+    const bench = parseBenchmarks(funnelPanel.options!.benchmarks as string);
     expect(bench.invalid).toEqual([]);
     const steps = rowsOf(await panel('kpi-main-admin', 21)).map(([name, count]) => ({ name: String(name), count: count as number }));
     for (const s of steps.slice(1)) expect(bench.values.has(s.name.toLowerCase())).toBe(true);
@@ -196,7 +198,6 @@ describe('our panel plugins read these query results as intended', () => {
   });
 
   test('order feed plugin reads the live-orders query: newest first, statuses recognised, test orders absent', async () => {
-    const { buildFeed } = await import('../../grafana-plugins/order-feed-panel/src/orders');
     const r = await panel('kpi-main-admin', 61);
     // The frame Grafana's SQL datasource returns: timestamptz as a time field (epoch ms), numeric as number.
     const frame = {
