@@ -86,6 +86,35 @@ describe('StoreSimulator', () => {
     }
   });
 
+  it('never shows a row before its own instant, and later views only add to earlier ones', () => {
+    const start = localDayStartUtc(day, NY).getTime();
+    const cut = new Date(start + 13.5 * 3_600_000);
+    const early = sim.day(day, cut);
+    const problems: string[] = [];
+    for (const [name, list] of Object.entries(early) as Array<[TableName, Row[]]>) {
+      const spec = TABLES[name];
+      const laterList = rows(full, name);
+      const keyOf = (r: Row) => spec.key.map((k) => { const v = r[k]; return v instanceof Date ? v.toISOString() : String(v); }).join('|');
+      const later = new Map(laterList.map((r) => [keyOf(r), r]));
+      for (const r of list) {
+        const tc = spec.timeColumn;
+        const v = tc ? r[tc] : null;
+        if (v instanceof Date && v.getTime() > cut.getTime()) problems.push(`${name} ${keyOf(r)} after asOf`);
+        for (const [col, type] of Object.entries(spec.columns)) {
+          const x = r[col];
+          if (type === 'timestamptz' && x instanceof Date && x.getTime() > cut.getTime()) problems.push(`${name}.${col} in the future`);
+        }
+        if (name === 'customers' || name === 'traffic_daily' || name === 'email_stats' || name === 'social_stats' || name === 'ad_insights') continue;
+        if (!later.has(keyOf(r))) problems.push(`${name} ${keyOf(r)} vanished later`);
+      }
+    }
+    expect(problems).toEqual([]);
+    for (const o of rows(early, 'orders')) {
+      const f = rows(full, 'orders').find((x) => x.order_id === o.order_id);
+      expect(f).toMatchObject({ subtotal_cents: o.subtotal_cents, discount_cents: o.discount_cents, total_cents: o.total_cents, customer_id: o.customer_id });
+    }
+  });
+
   it('keeps the order arithmetic exact', () => {
     const lines = rows(full, 'order_lines');
     for (const o of rows(full, 'orders')) {
