@@ -117,8 +117,12 @@ describe('role schemas and grants', () => {
     await denied('kpi_public', `SELECT * FROM mgr.order_feed`, /permission denied for schema mgr/);
     await denied('kpi_public', `SELECT * FROM adm.revenue_daily`, /permission denied for schema adm/);
     await denied('kpi_public', `SELECT * FROM kpi.revenue_daily`, /permission denied for schema kpi/);
-    await denied('kpi_public', `SELECT * FROM public.orders`, /permission denied for schema public/);
-    await denied('kpi_public', `SELECT * FROM public.customers`, /permission denied for schema public/);
+    await denied('kpi_public', `SELECT * FROM public.orders`, /permission denied for table orders/);
+    await denied('kpi_public', `SELECT name FROM public.customers`, /permission denied for table customers/);
+    await denied('kpi_public', `SELECT sku FROM public.products`, /permission denied for table products/);
+    // Dashboard SQL may still use TimescaleDB's functions (Grafana's $__timeGroup → time_bucket).
+    const tb = await as('kpi_public', `SELECT time_bucket('1 day', time) AS b, sum(revenue) AS r FROM pub.revenue_daily WHERE day = '2026-03-05' GROUP BY 1`);
+    expect(num(tb[0]?.r)).toBe(88);
   });
 
   it('kpi_admin reads adm including costs, but no raw table and no other schema', async () => {
@@ -130,7 +134,8 @@ describe('role schemas and grants', () => {
     expect(num(t[0]?.inventory_turnover)).toBe(2.2);
     const b = await as('kpi_admin', `SELECT sku, margin FROM adm.best_sellers('2026-03-01', '2026-04-01', 1)`);
     expect([b[0]?.sku, num(b[0]?.margin)]).toEqual(['P3', 50]);
-    await denied('kpi_admin', `SELECT * FROM public.order_lines`, /permission denied for schema public/);
+    await denied('kpi_admin', `SELECT * FROM public.order_lines`, /permission denied for table order_lines/);
+    await denied('kpi_admin', `SELECT unit_cost_cents FROM public.products`, /permission denied for table products/);
     await denied('kpi_admin', `SELECT * FROM mgr.revenue_daily`, /permission denied for schema mgr/);
     await denied('kpi_admin', `SELECT * FROM kpi.revenue_daily`, /permission denied for schema kpi/);
   });
