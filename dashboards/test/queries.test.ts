@@ -29,3 +29,13 @@ test.each(queries.map((q) => [`${q.dashboardUid} #${q.panelId} ${q.refId} ${q.pa
   expect(r.fields).toEqual(q.columns);
   if (q.format === 'time_series') expect(r.fields[0]).toBe('time');
 });
+
+// The same targets over the dashboards' default range (now-30d → now) and with one tier picked,
+// so gap-free "up to today" views and single-value variable expansion are exercised too.
+const now = new Date();
+const DEFAULT_RANGE = { ...EXPAND, range: { from: new Date(now.getTime() - 30 * 86400e3), to: now }, variables: { ...EXPAND.variables, tier: { value: ['Brick'], multi: true, includeAll: true } } };
+
+test.each(queries.map((q) => [`${q.dashboardUid} #${q.panelId} ${q.refId} (now-30d, tier=Brick)`, q] as const))('%s', async (_name, q) => {
+  const r = await queryAs(db.pglite, DB_ROLE[q.role], expandSql(q.rawSql, DEFAULT_RANGE));
+  expect(r.fields).toEqual(q.columns);
+});

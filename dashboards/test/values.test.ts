@@ -98,6 +98,16 @@ describe('revenue overview (admin, manager and public agree)', () => {
   });
 });
 
+test('one tier selected: revenue by tier and the product table show only that tier', async () => {
+  const d = built.find((x) => x.dashboard.uid === 'kpi-main-admin')!;
+  const brick = { ...EXPAND, variables: { ...EXPAND.variables, tier: { value: ['Brick'], multi: true, includeAll: true } } };
+  for (const id of [7, 31]) {
+    const q = d.queries.find((x) => x.panelId === id)!;
+    const r = await queryAs(db.pglite, 'kpi_admin', expandSql(q.rawSql, brick));
+    expect(r.rows.map((row) => (id === 7 ? row.tier : row.name))).toEqual(id === 7 ? ['Brick'] : ['Alpha']);
+  }
+});
+
 describe('conversion funnel', () => {
   test('visitors 4 → add to cart 3 → checkout 2 → order 1', async () => {
     expect(rowsOf(await panel('kpi-main-admin', 21))).toEqual([
