@@ -147,9 +147,11 @@ export function buildOrder(_ctx: SimContext, input: OrderInput, rng: Rng): Order
   }
   let ticket: OrderStory['ticket'] = null;
   if (valid && ticketDraw < TICKET_RATE) {
-    const openedAt = Math.min(placed + ticketAfterH * HOUR_MS, cap);
-    const firstReplyAt = unanswered ? null : openedAt + replyH * HOUR_MS;
-    ticket = { openedAt, firstReplyAt, closedAt: firstReplyAt === null ? null : firstReplyAt + closeH * HOUR_MS, channel: ticketChannel };
+    // Tickets open early enough that reply and closing still fall inside the ETL's look-back.
+    const openedAt = Math.min(placed + ticketAfterH * HOUR_MS, placed + 5 * DAY_MS);
+    const lastWord = placed + 6.9 * DAY_MS;
+    const firstReplyAt = unanswered ? null : Math.min(openedAt + replyH * HOUR_MS, lastWord);
+    ticket = { openedAt, firstReplyAt, closedAt: firstReplyAt === null ? null : Math.min(firstReplyAt + closeH * HOUR_MS, lastWord), channel: ticketChannel };
   }
   // Whole milliseconds, so that a row's instant and the asOf that first shows it agree exactly.
   for (const r of refunds) r.at = Math.floor(r.at);

@@ -1,6 +1,6 @@
 /**
  * Referrals sent on a day. The ones that convert are found from the other end: a new customer
- * whose first order came through a referral session was referred 1–7 days before it, by a
+ * whose first order came through a referral session was referred 1–6 days before it, by a
  * customer who already existed; the rest are sent and never used.
  */
 import { planFor, sampleInstant, Stream, type SimContext } from './context';
@@ -10,7 +10,8 @@ import { ids } from './ids';
 import { Rng } from './random';
 import type { RowSink } from './rows';
 
-const MAX_LAG_DAYS = 7;
+/** Kept under the ETL's 7-day look-back so a referral's conversion is still picked up. */
+const MAX_LAG_DAYS = 6;
 
 export function emitReferralRows(ctx: SimContext, dn: number, asOf: number, out: RowSink): void {
   if (ctx.clock.start(dn) > asOf) return;

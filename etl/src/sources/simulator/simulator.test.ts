@@ -468,6 +468,32 @@ describe('StoreSimulator', () => {
     expect(refundedUnverified / required).toBeLessThan(0.2);
   });
 
+  it('finishes every later event within the ETL look-back of 7 days', () => {
+    const WEEK = 7 * 86_400_000;
+    let latest = 0;
+    for (let i = 0; i < 20; i++) {
+      const d = addDays('2026-10-01', i);
+      const b = sim.day(d, FAR);
+      const placed = new Map(rows(b, 'orders').map((o) => [o.order_id, time(o.placed_at)]));
+      const check = (t: unknown, from: number | undefined) => {
+        if (t === null || from === undefined) return;
+        latest = Math.max(latest, time(t) - from);
+      };
+      for (const r of rows(b, 'shipments')) { check(r.shipped_at, placed.get(r.order_id)); check(r.delivered_at, placed.get(r.order_id)); }
+      for (const r of rows(b, 'refunds')) check(r.refunded_at, placed.get(r.order_id));
+      for (const r of rows(b, 'verifications')) check(r.verified_at, placed.get(r.order_id));
+      for (const r of rows(b, 'support_tickets')) {
+        const from = placed.get(String(r.ticket_id).replace(/-TK1$/, ''));
+        expect(from).toBeDefined();
+        check(r.first_reply_at, from);
+        check(r.closed_at, from);
+      }
+      for (const r of rows(b, 'carts')) check(r.converted_at, time(r.created_at));
+    }
+    expect(latest).toBeGreaterThan(3 * 86_400_000);
+    expect(latest).toBeLessThan(WEEK);
+  });
+
   it('generates a day at scale 1 in a few milliseconds', () => {
     const s = new StoreSimulator({ ...OPTS, seed: 99 });
     for (let i = 0; i < 5; i++) s.day(addDays('2026-10-01', i), FAR);
