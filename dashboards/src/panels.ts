@@ -18,6 +18,7 @@ import {
   SortOrder,
   StackingMode,
   TableCellDisplayMode,
+  TableCellHeight,
   TooltipDisplayMode,
   VizOrientation,
   type DataSourceRef,
@@ -26,10 +27,10 @@ import {
   type ThresholdsConfig,
 } from '@grafana/schema';
 import type { Options as BarGaugeOptions } from '@grafana/schema/dist/esm/raw/composable/bargauge/panelcfg/x/BarGaugePanelCfg_types.gen';
-import { PieChartLabels, PieChartType, type Options as PieOptions } from '@grafana/schema/dist/esm/raw/composable/piechart/panelcfg/x/PieChartPanelCfg_types.gen';
+import { PieChartLabels, PieChartLegendValues, PieChartType, type Options as PieOptions } from '@grafana/schema/dist/esm/raw/composable/piechart/panelcfg/x/PieChartPanelCfg_types.gen';
 import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen';
 import type { Options as TableOptions } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen';
-import type { Options as TextOptions } from '@grafana/schema/dist/esm/raw/composable/text/panelcfg/x/TextPanelCfg_types.gen';
+import { TextMode, type Options as TextOptions } from '@grafana/schema/dist/esm/raw/composable/text/panelcfg/x/TextPanelCfg_types.gen';
 import type { Options as TimeSeriesOptions } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
 import { SeriesMapping, type Options as XYOptions } from '@grafana/schema/dist/esm/raw/composable/xychart/panelcfg/x/XYChartPanelCfg_types.gen';
 import { neutralThresholds } from './catalog';
@@ -157,7 +158,7 @@ export function table(b: Base & FieldOpts & { sortBy?: { field: string; desc: bo
   const options: TableOptions = {
     showHeader: true,
     frameIndex: 0,
-    cellHeight: 'sm' as TableOptions['cellHeight'],
+    cellHeight: TableCellHeight.Sm,
     sortBy: b.sortBy ? [{ displayName: b.sortBy.field, desc: b.sortBy.desc }] : [],
   };
   const custom = { align: 'auto', cellOptions: { type: TableCellDisplayMode.Auto }, filterable: false, ...b.custom };
@@ -188,7 +189,7 @@ export function pie(b: Base & FieldOpts & { perRow: boolean }): PanelSpec {
     orientation: VizOrientation.Auto,
     pieType: PieChartType.Donut,
     displayLabels: [PieChartLabels.Percent],
-    legend: { showLegend: true, displayMode: LegendDisplayMode.Table, placement: 'right', calcs: [], values: ['value' as never, 'percent' as never] },
+    legend: { showLegend: true, displayMode: LegendDisplayMode.Table, placement: 'right', calcs: [], values: [PieChartLegendValues.Value, PieChartLegendValues.Percent] },
     tooltip: { mode: TooltipDisplayMode.Single, sort: SortOrder.None },
     sort: SortOrder.Descending,
   };
@@ -206,7 +207,7 @@ export function xy(b: Base & FieldOpts & { x: string; y: string }): PanelSpec {
 }
 
 export function text(id: number, title: string, w: number, h: number, content: string): PanelSpec {
-  const options: TextOptions = { mode: 'markdown' as TextOptions['mode'], content };
+  const options: TextOptions = { mode: TextMode.Markdown, content };
   return base({ id, title, w, h, queries: [] }, 'text', options, fieldConfig({}));
 }
 

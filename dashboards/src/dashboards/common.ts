@@ -1,6 +1,6 @@
 // Panels and variables shared by several dashboards (main, mobile, public), so that a KPI is
 // queried the same way wherever it appears.
-import type { DashboardLink, VariableModel } from '@grafana/schema';
+import { VariableHide, type DashboardLink, type VariableModel } from '@grafana/schema';
 import type { KpiCatalog } from '../catalog';
 import { CURRENCY_UNIT, SCHEMA, type Role } from '../config';
 import { sql, stat, timeseries, unitFor, type PanelSpec } from '../panels';
@@ -41,7 +41,7 @@ export function topNVariable(): VariableModel {
  */
 export function backOfficeVariable(): VariableModel {
   const url = process.env.BACK_OFFICE_PRODUCTS_URL ?? 'https://store.example/admin/products';
-  return { type: 'constant', name: 'back_office', query: url, hide: 2 as VariableModel['hide'], skipUrlSync: true, current: { text: url, value: url }, options: [] };
+  return { type: 'constant', name: 'back_office', query: url, hide: VariableHide.hideVariable, skipUrlSync: true, current: { text: url, value: url }, options: [] };
 }
 
 export function dashLinks(links: Array<{ title: string; uid: string }>): DashboardLink[] {

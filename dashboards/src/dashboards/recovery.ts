@@ -1,6 +1,7 @@
 // Abandoned-cart recovery: where carts are lost, when, where in the world, and what the recovery
 // emails win back (by step and A/B variant). Same for managers: campaign cost is marketing spend,
 // not product cost, so it stays visible to them.
+import { FieldColorModeId } from '@grafana/schema';
 import type { KpiCatalog } from '../catalog';
 import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { CURRENCY_UNIT, ORG_ID, SCHEMA } from '../config';
@@ -186,7 +187,7 @@ export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): B
           ['weekday_name', ...hours],
         ),
       ],
-      colorMode: 'continuous-GrYlRd' as never,
+      colorMode: FieldColorModeId.ContinuousGrYlRd,
       custom: { cellOptions: { type: 'color-background' }, width: 44 },
       overrides: [{ matcher: { id: 'byName', options: 'weekday_name' }, properties: [{ id: 'custom.cellOptions', value: { type: 'auto' } }, { id: 'custom.width', value: 80 }, { id: 'displayName', value: 'Day' }] }],
     }),
