@@ -124,8 +124,8 @@ function toRow(e: KpiEntry): unknown[] {
 }
 
 /**
- * Upserts every entry into kpi_catalog and deletes rows no longer in the file, in one
- * transaction-free pass per row (the table is tiny), so the database mirrors the file exactly.
+ * Upserts every entry into kpi_catalog and deletes rows no longer in the file, so the table
+ * mirrors the file exactly (a removed KPI must not keep a stale target alive in SQL).
  */
 export async function syncCatalog(db: Queryable, entries: KpiEntry[] = loadCatalog()): Promise<number> {
   const placeholders = COLUMNS.map((c, i) => (c === 'step_benchmarks' || c === 'alert' ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ');
