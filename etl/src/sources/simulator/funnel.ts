@@ -11,17 +11,17 @@ import { ids } from './ids';
 import { MINUTE_MS } from './localTime';
 import { KNOWN_BROWSER_RATE, SESSION_CHANNELS, SESSION_COUNTRIES, SESSION_DEVICES, VISITOR_POOL_RATIO } from './model';
 import { Rng } from './random';
+import type { Row } from '../../schema/tables';
 import type { RowSink } from './rows';
 import { TrafficTally } from './traffic';
 
 function sessionRow(
-  id: string, startedAt: number, visitorId: string, customerId: string | null, s: { channel: string; device: string; country: string },
+  id: string, startedAt: number, visitorId: string, customerId: string | null, channel: string, device: string, country: string,
   cart: boolean, checkout: boolean, orderId: string | null,
-): Record<string, string | boolean | Date | null> {
+): Row {
   return {
-    session_id: id, started_at: new Date(startedAt), visitor_id: visitorId, customer_id: customerId, channel: s.channel, device: s.device,
-    country: s.country, added_to_cart: cart, began_checkout: checkout, completed_checkout: orderId !== null, order_id: orderId,
-    source: 'simulator', source_id: id,
+    session_id: id, started_at: new Date(startedAt), visitor_id: visitorId, customer_id: customerId, channel, device, country,
+    added_to_cart: cart, began_checkout: checkout, completed_checkout: orderId !== null, order_id: orderId, source: 'simulator', source_id: id,
   };
 }
 
@@ -35,7 +35,7 @@ function emitCart(ctx: SimContext, dn: number, c: CartStory, orderId: string | n
   const known = c.customer && (c.customer.kind !== 'new' || c.customer.dn !== dn || c.customer.k !== j || placed) ? c.customer : null;
   if (known) out.customer(known);
   const sessionId = ids.session(dn, j);
-  out.push('sessions', sessionRow(sessionId, c.sessionStart, c.visitorId, known?.id ?? null, c, carted, checkedOut, placed ? orderId : null));
+  out.push('sessions', sessionRow(sessionId, c.sessionStart, c.visitorId, known?.id ?? null, c.channel, c.device, c.country, carted, checkedOut, placed ? orderId : null));
   tally.add(c.channel, c.device, c.visitorKey, carted, checkedOut, placed);
   if (!carted) return;
 
@@ -81,7 +81,8 @@ function emitCart(ctx: SimContext, dn: number, c: CartStory, orderId: string | n
 }
 
 export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, orders: DayOrders, asOf: number, out: RowSink): void {
-  const tally = new TrafficTally();
+  const pool = Math.max(1, Math.floor(plan.sessions * VISITOR_POOL_RATIO));
+  const tally = new TrafficTally(pool);
   for (let j = 0; j < plan.addToCart; j++) {
     const c = j < plan.purchases ? orders.purchaseCarts[j] : cartStory(ctx, dn, j);
     if (!c) continue;
@@ -93,7 +94,7 @@ export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, order
     const customerId = r.order.customer?.id ?? null;
     if (r.order.customer && placed) out.customer(r.order.customer);
     out.push('sessions', sessionRow(r.sessionId, r.sessionStart, r.cart.visitorId, placed ? customerId : null,
-      { channel: 'email', device: r.cart.device, country: r.cart.country }, true, true, placed ? r.order.orderId : null));
+      'email', r.cart.device, r.cart.country, true, true, placed ? r.order.orderId : null));
     tally.add('email', r.cart.device, r.cart.visitorKey, true, true, placed);
     // The restored cart goes straight to checkout: a checkout row keeps "began checkout" sessions and checkouts in step.
     const checkoutAt = Math.max(r.sessionStart, r.order.placedAt - 3 * MINUTE_MS);
@@ -112,7 +113,6 @@ export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, order
   const countries = SESSION_COUNTRIES;
   const knownRate = KNOWN_BROWSER_RATE;
   const rng = Rng.at(ctx.seed, dn, Stream.BACKGROUND, 0);
-  const pool = Math.max(1, Math.floor(plan.sessions * VISITOR_POOL_RATIO));
   for (let i = plan.addToCart; i < plan.sessions; i++) {
     const channel = channels.draw(rng);
     const device = devices.draw(rng);
@@ -123,7 +123,7 @@ export function emitFunnelRows(ctx: SimContext, dn: number, plan: DayPlan, order
     const visitorId = customer ? ids.customerVisitor(customer.id) : ids.visitor(dn, v);
     if (startedAt > asOf) continue;
     if (customer) out.customer(customer);
-    out.push('sessions', sessionRow(ids.session(dn, i), startedAt, visitorId, customer?.id ?? null, { channel, device, country }, false, false, null));
+    out.push('sessions', sessionRow(ids.session(dn, i), startedAt, visitorId, customer?.id ?? null, channel, device, country, false, false, null));
     tally.add(channel, device, customer ? customer.id : v, false, false, false);
   }
   tally.emit(dn, out);
