@@ -3,13 +3,12 @@
  * memoised here is a pure function of (options, day), so caching never changes an answer; it
  * only saves re-deriving the same day plan or day start when days refer to their neighbours.
  */
-import { DayClock, DAY_MS, HOUR_MS } from './localTime';
+import { DayClock, weekday } from './localTime';
 import { cumulative, Rng, seedKey } from './random';
 import {
   ADD_TO_CART_RATE, CHECKOUT_RATE, DAY_NOISE_SIGMA, HOUR_WEIGHTS, PURCHASE_RATE, REFERRAL_CONVERSION, RETURNING_RAMP_DAYS,
   RETURNING_SHARE, SESSIONS_PER_DAY, TEST_ORDERS_PER_DAY, WEEKDAY_FACTOR, PURCHASE_CHANNELS,
 } from './model';
-import { weekday } from './localTime';
 
 /** Independent random streams; the numbers are part of the output's identity, so never renumber them. */
 export const Stream = {
@@ -100,9 +99,3 @@ export function dayTrafficShare(ctx: SimContext, dn: number, t: number): number 
   const total = ctx.hourCumulative[ctx.hourCumulative.length - 1] ?? 1;
   return (before + within * (hours - h)) / total;
 }
-
-export function hoursBetween(a: number, b: number): number {
-  return (b - a) / HOUR_MS;
-}
-
-export { DAY_MS, HOUR_MS };

@@ -5,9 +5,8 @@
  */
 import { planFor, Stream, type SimContext } from './context';
 import { RETURN_LAG_MEAN_DAYS } from './model';
-import { Rng } from './random';
 import { FIRST_NAMES, LAST_NAMES, PLACES, type Place } from './catalog';
-import { Weighted } from './random';
+import { Rng, Weighted } from './random';
 import { ids } from './ids';
 
 export type CustomerRef =
@@ -52,6 +51,7 @@ export function customerProfile(ctx: SimContext, ref: CustomerRef): CustomerProf
   const first = rng.pick(FIRST_NAMES);
   const last = rng.pick(LAST_NAMES);
   const place = PLACE_PICK.draw(rng);
+  // The id's day and number keep emails unique; names alone repeat.
   const local = `${first}.${last}.${ref.id.slice(6).replace(/-/g, '')}`.toLowerCase();
   return { email: `${local}@example.com`, name: `${first} ${last}`, place };
 }
