@@ -10,6 +10,7 @@ import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, t
 import { refreshAggregates } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
+import { GrafanaLivePublisher } from './live/grafanaLive';
 import { StoreSimulator } from './sources/simulator';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
@@ -53,6 +54,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
     lock = await connectJobLock(config.REDIS_URL, log);
     const scheduler = new Scheduler(lock, log);
 
+    const live = config.GRAFANA_URL && config.GRAFANA_LIVE_TOKEN ? new GrafanaLivePublisher(config.GRAFANA_URL, config.GRAFANA_LIVE_TOKEN) : null;
     let backfill: SyncStats | null = null;
     if (config.SIMULATOR_ENABLED) {
       const openedOn = await simulatorOpenedOn(db, config.STORE_TIMEZONE, config.BACKFILL_DAYS, now());
@@ -62,6 +64,8 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
       const t = Date.now();
       await refreshFor(db, backfill);
       log.info('aggregates refreshed after backfill', { ms: Date.now() - t });
+      // Sets the watermark after the backfill, so history is not replayed into the live feed.
+      if (live) await live.pushChangedOrders(db);
 
       scheduler.add({
         name: 'sync-simulator-live',
@@ -70,6 +74,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         run: async () => {
           const s = await syncSimulatorLive(db, sim, simOpts());
           await refreshFor(db, s);
+          if (live) await live.pushChangedOrders(db);
           if (s.changed > 0) log.info('live sync', { changed: s.changed, ms: s.ms });
         },
       });

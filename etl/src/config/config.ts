@@ -37,6 +37,8 @@ const schema = z.object({
   KPI_ADMIN_PASSWORD: z.string().min(8).optional(),
   KPI_MANAGER_PASSWORD: z.string().min(8).optional(),
   KPI_PUBLIC_PASSWORD: z.string().min(8).optional(),
+  GRAFANA_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
+  GRAFANA_LIVE_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 
@@ -54,7 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   // Variables that look like ours but are not known are almost always typos.
   for (const key of Object.keys(env)) {
-    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL)_/.test(key) && !CONFIG_KEYS.includes(key)) {
+    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA)_/.test(key) && !CONFIG_KEYS.includes(key)) {
       problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ')})`);
     }
   }
@@ -62,9 +64,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const raw = name.endsWith('PASSWORD') || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
+      const raw = /PASSWORD|TOKEN/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
       problems.push(`${name}: ${issue.message}${raw}`);
     }
+  }
+  if (parsed.success && Boolean(parsed.data.GRAFANA_URL) !== Boolean(parsed.data.GRAFANA_LIVE_TOKEN)) {
+    problems.push('GRAFANA_URL and GRAFANA_LIVE_TOKEN: set both to push live orders to Grafana, or neither');
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;

@@ -63,7 +63,10 @@ function upsertSql(spec: TableSpec): string {
   const cols = Object.keys(spec.columns);
   const arrays = cols.map((c, i) => `$${i + 1}::${spec.columns[c]}[]`).join(', ');
   const nonKey = cols.filter((c) => !spec.key.includes(c));
-  const set = nonKey.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  // products and orders carry updated_at: it moves only on a real change (see the WHERE below),
+  // which is what the live order push reads to find what changed.
+  const touch = spec.name === 'orders' || spec.name === 'products' ? ', updated_at = now()' : '';
+  const set = nonKey.map((c) => `${c} = EXCLUDED.${c}`).join(', ') + touch;
   // IS DISTINCT FROM skips no-op updates, so a repeated load writes nothing and reports 0 changes.
   const changed = nonKey.map((c) => `t.${c}`).join(', ');
   const incoming = nonKey.map((c) => `EXCLUDED.${c}`).join(', ');
