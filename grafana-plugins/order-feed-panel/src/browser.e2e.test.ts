@@ -2,71 +2,26 @@
  * @jest-environment node
  */
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
-import {
-  Browser,
-  StaticServer,
-  assertChromiumInstalled,
-  bundleHarness,
-  harnessHtml,
-  hueOf,
-  launchChromium,
-  parseRgb,
-  serveFiles,
-} from '../../shared-config/test-utils/browser';
+import { Harness, VIEW_CASES, hueOf, openHarnessPage, parseRgb, startHarness } from '../../shared-config/test-utils/browser';
 
 const root = path.join(__dirname, '..');
 const shots = path.join(root, 'screenshots');
 
 describe('order feed panel in headless Chromium', () => {
-  let server: StaticServer;
-  let browser: Browser;
+  let harness: Harness;
 
   beforeAll(async () => {
-    assertChromiumInstalled();
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kpi-orderfeed-harness-'));
-    await bundleHarness(path.join(__dirname, 'e2e', 'harness.tsx'), work);
-    fs.writeFileSync(path.join(work, 'index.html'), harnessHtml('KPI order feed panel'));
     fs.mkdirSync(shots, { recursive: true });
-    server = await serveFiles({
-      '/': path.join(work, 'index.html'),
-      '/harness.js': path.join(work, 'harness.js'),
-      '/harness.css': path.join(work, 'harness.css'),
-      '/module.js': path.join(root, 'dist', 'module.js'),
-    });
-    browser = await launchChromium();
+    harness = await startHarness(root, 'orderfeed', 'KPI order feed panel');
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await harness?.close();
   });
 
-  const cases = [
-    { theme: 'light', width: 1280 },
-    { theme: 'dark', width: 1280 },
-    { theme: 'light', width: 390 },
-    { theme: 'dark', width: 390 },
-  ];
-
-  it.each(cases)('renders the built module.js in the $theme theme at $width px', async ({ theme, width }) => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') {
-        errors.push(m.text());
-      }
-    });
-    await page.setViewportSize({ width, height: 900 });
-    await page.goto(`${server.url}/?theme=${theme}`);
-    await page
-      .waitForSelector('body[data-harness-ready="true"], #harness-error', { timeout: 20000 })
-      .catch((e: Error) => {
-        throw new Error(`harness did not start: ${errors.join('; ')} (${e.message})`);
-      });
-    expect(await page.locator('#harness-error').count()).toBe(0);
+  it.each(VIEW_CASES)('renders the built module.js in the $theme theme at $width px', async ({ theme, width }) => {
+    const { page, errors } = await openHarnessPage(harness, theme, width, 900);
     await page.waitForSelector('[data-testid="order-feed"]');
 
     const rows = page.locator('[data-testid="order-row"]');

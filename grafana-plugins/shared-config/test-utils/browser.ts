@@ -4,7 +4,7 @@ import os from 'os';
 import path from 'path';
 import type { AddressInfo } from 'net';
 import { build } from 'esbuild';
-import { BrowserContext, chromium } from 'playwright-core';
+import { BrowserContext, Page, chromium } from 'playwright-core';
 
 /** Debian's chromium package; Playwright cannot download its own browser on these machines. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -151,4 +151,68 @@ export function hueOf({ r, g, b }: { r: number; g: number; b: number }): number 
     h = (r - g) / d + 4;
   }
   return (h * 60 + 360) % 360;
+}
+
+/** Every theme × width the browser checks cover: desktop and phone, light and dark. */
+export const VIEW_CASES = [
+  { theme: 'light', width: 1280 },
+  { theme: 'dark', width: 1280 },
+  { theme: 'light', width: 390 },
+  { theme: 'dark', width: 390 },
+];
+
+export interface Harness {
+  server: StaticServer;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles a plugin's harness page, serves it with the plugin's built dist/module.js and
+ * launches Chromium: the part every panel's browser check shares.
+ */
+export async function startHarness(pluginRoot: string, name: string, title: string): Promise<Harness> {
+  assertChromiumInstalled();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `kpi-${name}-harness-`));
+  await bundleHarness(path.join(pluginRoot, 'src', 'e2e', 'harness.tsx'), work);
+  fs.writeFileSync(path.join(work, 'index.html'), harnessHtml(title));
+  const server = await serveFiles({
+    '/': path.join(work, 'index.html'),
+    '/harness.js': path.join(work, 'harness.js'),
+    '/harness.css': path.join(work, 'harness.css'),
+    '/module.js': path.join(pluginRoot, 'dist', 'module.js'),
+  });
+  const browser = await launchChromium();
+  return {
+    server,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Opens the harness in a theme and width and waits until it says it is ready, or fails with the
+ * page's errors; `errors` keeps collecting so a test can assert the page stayed clean.
+ */
+export async function openHarnessPage(h: Harness, theme: string, width: number, height: number): Promise<{ page: Page; errors: string[] }> {
+  const page = await h.browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') {
+      errors.push(m.text());
+    }
+  });
+  await page.setViewportSize({ width, height });
+  await page.goto(`${h.server.url}/?theme=${theme}`);
+  await page.waitForSelector('body[data-harness-ready="true"], #harness-error', { timeout: 20000 }).catch((e: Error) => {
+    throw new Error(`harness did not start: ${errors.join('; ')} (${e.message})`);
+  });
+  if ((await page.locator('#harness-error').count()) > 0) {
+    throw new Error(`harness failed: ${await page.locator('#harness-error').innerText()}`);
+  }
+  return { page, errors };
 }
