@@ -133,11 +133,14 @@ test('plugin panels: funnel benchmarks from the catalog; order feed has SQL and 
   ]);
 });
 
-test('the product table links every product to its back office page', () => {
+test('the product table links every product to its own back office page (products.back_office_url)', () => {
   const t = allPanels(built[0]!.dashboard).find((p) => p.id === 31) as Panel;
   const links = t.fieldConfig!.overrides!.find((o) => o.matcher.options === 'name')!.properties[0]!.value as Array<{ title: string; url: string }>;
   expect(links.map((l) => l.title)).toEqual(['View details', 'Adjust price', 'Promote']);
-  for (const l of links) expect(l.url).toContain('${back_office}/${__data.fields.sku}');
+  for (const l of links) expect(l.url).toMatch(/^\$\{__data\.fields\.back_office_url\}(#|$)/);
+  // The URL column feeds the links but is not shown.
+  const hidden = t.fieldConfig!.overrides!.find((o) => o.matcher.options === 'back_office_url')!.properties;
+  expect(hidden).toEqual([{ id: 'custom.hidden', value: true }]);
 });
 
 test('the model checks catch what they claim to (overlap, duplicate id, bad type, unknown datasource, off-grid)', () => {

@@ -128,18 +128,18 @@ describe('conversion funnel', () => {
 describe('top products', () => {
   test('admin table: revenue, units and margin per product, zero seller included', async () => {
     const r = rowsOf(await panel('kpi-main-admin', 31));
-    // name, tier, units, revenue, margin, margin_pct, sku
+    // name, tier, units, revenue, margin, margin_pct, sku, back_office_url (seed.ts)
     expect(r.slice(0, 3)).toEqual([
-      ['Gamma', 'Premium', 1, 45, 25, 55.56, 'C'],
-      ['Alpha', 'Brick', 3, 30, 18, 60, 'A'],
-      ['Beta', 'Value', 1, 20, 12, 60, 'B'],
+      ['Gamma', 'Premium', 1, 45, 25, 55.56, 'C', 'https://shop.example/admin/products/C'],
+      ['Alpha', 'Brick', 3, 30, 18, 60, 'A', 'https://shop.example/admin/products/A'],
+      ['Beta', 'Value', 1, 20, 12, 60, 'B', 'https://shop.example/admin/products/B'],
     ]);
     expect(r[3]!.slice(0, 4)).toEqual(['Delta', 'Top Shelf', 0, 0]);
   });
 
   test('manager table: the same rows without cost columns', async () => {
     const r = await panel('kpi-main-manager', 31);
-    expect(r.fields).toEqual(['name', 'tier', 'units', 'revenue', 'sku']);
+    expect(r.fields).toEqual(['name', 'tier', 'units', 'revenue', 'sku', 'back_office_url']);
     expect(rowsOf(r).map((x) => x[0])).toEqual(['Gamma', 'Alpha', 'Beta', 'Delta']);
   });
 
@@ -154,7 +154,7 @@ describe('top products', () => {
       ['Alpha', 18],
       ['Beta', 12],
     ]);
-    expect(rowsOf(await panel('kpi-main-admin', 34))[0]).toEqual(['Delta', 'Top Shelf', 0, 0]);
+    expect(rowsOf(await panel('kpi-main-admin', 34))[0]).toEqual(['Delta', 'Top Shelf', 0, 0, 'https://shop.example/admin/products/D']);
   });
 });
 

@@ -1,6 +1,6 @@
 // Panels and variables shared by several dashboards (main, mobile, public), so that a KPI is
 // queried the same way wherever it appears.
-import { VariableHide, type DashboardLink, type VariableModel } from '@grafana/schema';
+import { type DashboardLink, type VariableModel } from '@grafana/schema';
 import type { KpiCatalog } from '../catalog';
 import { CURRENCY_UNIT, SCHEMA, type Role } from '../config';
 import { sql, stat, timeseries, unitFor, type PanelSpec } from '../panels';
@@ -33,15 +33,6 @@ export function topNVariable(): VariableModel {
     current: { text: '10', value: '10' },
     options: [],
   };
-}
-
-/**
- * Base URL of the store's back-office product pages, product links append the SKU. Hidden
- * constant, set at generation from BACK_OFFICE_PRODUCTS_URL (the simulator's URL by default).
- */
-export function backOfficeVariable(): VariableModel {
-  const url = process.env.BACK_OFFICE_PRODUCTS_URL ?? 'https://store.example/admin/products';
-  return { type: 'constant', name: 'back_office', query: url, hide: VariableHide.hideVariable, skipUrlSync: true, current: { text: url, value: url }, options: [] };
 }
 
 export function dashLinks(links: Array<{ title: string; uid: string }>): DashboardLink[] {

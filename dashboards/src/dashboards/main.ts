@@ -4,7 +4,7 @@ import type { KpiCatalog } from '../catalog';
 import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { CURRENCY_UNIT, ORG_ID, SCHEMA, type Role } from '../config';
 import { bargauge, colourCell, funnel, orderFeed, pie, sql, stat, table, timeseries, unitFor, xy, type PanelSpec } from '../panels';
-import { backOfficeVariable, dashLinks, revenueToday, revenueTrend, revenueVs, tierVariable, topNVariable } from './common';
+import { dashLinks, revenueToday, revenueTrend, revenueVs, tierVariable, topNVariable } from './common';
 
 export const FUNNEL_LABELS: Record<string, string> = {
   visitors: 'Visitors',
@@ -29,7 +29,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     orgId: ORG_ID[role],
     tags: ['kpi', role],
     description: 'Revenue, conversion, products, customers, campaigns, live orders and operations. Targets and colours come from kpi/catalog.json.',
-    variables: [tierVariable(), topNVariable(), backOfficeVariable()],
+    variables: [tierVariable(), topNVariable()],
     links: dashLinks([
       { title: 'Abandoned-cart recovery', uid: `kpi-recovery-${role}` },
       { title: 'Phone summary', uid: `kpi-mobile-${role}` },
@@ -192,13 +192,17 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
   );
 
   // ---------------------------------------------------------------- 3. top products
-  // product_performance does not expose products.back_office_url yet (see dashboards/README.md),
-  // so links are built from the back-office base URL (a hidden constant) and the SKU.
-  const productUrl = '${back_office}/${__data.fields.sku}';
+  // Each product's own back-office page, as the store reports it (products.back_office_url): the
+  // query selects the column, the table hides it and the name cell links to it.
+  const productUrl = '${__data.fields.back_office_url}';
   const productLinks = [
     { title: 'View details', url: productUrl, targetBlank: true },
     { title: 'Adjust price', url: `${productUrl}#price`, targetBlank: true },
     { title: 'Promote', url: `${productUrl}#promote`, targetBlank: true },
+  ];
+  const productLinkOverrides = [
+    { matcher: { id: 'byName', options: 'name' }, properties: [{ id: 'links', value: productLinks }] },
+    { matcher: { id: 'byName', options: 'back_office_url' }, properties: [{ id: 'custom.hidden', value: true }] },
   ];
   b.row(30, 'Top products').add(
     table({
@@ -211,15 +215,15 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       queries: [
         sql(
           `
-          SELECT name, tier, units, revenue${admin ? ', margin, margin_pct' : ''}, sku
+          SELECT name, tier, units, revenue${admin ? ', margin, margin_pct' : ''}, sku, back_office_url
           FROM ${S}.product_performance(${range})
           WHERE tier IN ($tier)
           ORDER BY revenue DESC, name`,
-          ['name', 'tier', 'units', 'revenue', ...(admin ? ['margin', 'margin_pct'] : []), 'sku'],
+          ['name', 'tier', 'units', 'revenue', ...(admin ? ['margin', 'margin_pct'] : []), 'sku', 'back_office_url'],
         ),
       ],
       overrides: [
-        { matcher: { id: 'byName', options: 'name' }, properties: [{ id: 'links', value: productLinks }] },
+        ...productLinkOverrides,
         unitFor('revenue', CURRENCY_UNIT),
         ...(admin ? [unitFor('margin', CURRENCY_UNIT), unitFor('margin_pct', 'percent')] : []),
       ],
@@ -256,8 +260,8 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       title: 'Lowest performers (zero sellers included)',
       w: 8,
       h: 9,
-      queries: [sql(`SELECT name, tier, units, revenue FROM ${S}.low_performers(${range}, $top_n)`, ['name', 'tier', 'units', 'revenue'])],
-      overrides: [unitFor('revenue', CURRENCY_UNIT)],
+      queries: [sql(`SELECT name, tier, units, revenue, back_office_url FROM ${S}.low_performers(${range}, $top_n)`, ['name', 'tier', 'units', 'revenue', 'back_office_url'])],
+      overrides: [...productLinkOverrides, unitFor('revenue', CURRENCY_UNIT)],
     }),
     table({
       id: 35,
@@ -352,8 +356,8 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       decimals: 0,
       thresholds: cat.thresholds('clv'),
       description: cat.get('clv').definition,
-      // Lifetime metrics are as of now: the roles get the views, not the clv_at(at) functions.
-      queries: [sql(`SELECT clv_historical, clv_365d FROM ${S}.clv`, ['clv_historical', 'clv_365d'])],
+      // Lifetime figures as of the end of the selected range.
+      queries: [sql(`SELECT clv_historical, clv_365d FROM ${S}.clv_at($__timeTo())`, ['clv_historical', 'clv_365d'])],
       fields: '/^clv_historical$/',
     }),
     stat({
@@ -365,7 +369,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       decimals: 1,
       thresholds: cat.thresholds('repeat_rate_90d'),
       description: cat.get('repeat_rate_90d').definition,
-      queries: [sql(`SELECT repeat_rate_90d FROM ${S}.repeat_rate_90d`, ['repeat_rate_90d'])],
+      queries: [sql(`SELECT repeat_rate_90d FROM ${S}.repeat_rate_90d_at($__timeTo())`, ['repeat_rate_90d'])],
     }),
     stat({
       id: 46,
@@ -416,20 +420,21 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     }),
     table({
       id: 52,
-      title: 'Ads: spend and ROAS by campaign',
+      title: 'Ads: delivery, spend and ROAS by campaign',
       w: 12,
       h: 8,
       sortBy: { field: 'spend', desc: true },
       queries: [
         sql(
           `
-          SELECT campaign_name, sum(spend) AS spend, sum(purchase_value) AS purchase_value,
+          SELECT campaign_name, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(purchases) AS purchases,
+                 sum(spend) AS spend, sum(purchase_value) AS purchase_value,
                  round(sum(purchase_value) / NULLIF(sum(spend), 0), 2) AS roas
           FROM ${S}.ads_campaign_daily
           WHERE $__timeFilter(time)
           GROUP BY campaign_id, campaign_name
           ORDER BY spend DESC, campaign_name`,
-          ['campaign_name', 'spend', 'purchase_value', 'roas'],
+          ['campaign_name', 'impressions', 'clicks', 'purchases', 'spend', 'purchase_value', 'roas'],
         ),
       ],
       overrides: [unitFor('spend', CURRENCY_UNIT), unitFor('purchase_value', CURRENCY_UNIT), colourCell('roas', cat.thresholds('roas'), 'suffix:×')],

@@ -12,6 +12,7 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): BuiltDashboard {
   const S = SCHEMA[role];
+  const range = '$__timeFrom(), $__timeTo()';
   const b = new DashboardBuilder({
     uid: `kpi-recovery-${role}`,
     title: role === 'admin' ? 'Abandoned-cart recovery' : 'Abandoned-cart recovery (managers)',
@@ -118,7 +119,8 @@ export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): B
   b.row(110, 'Recovery emails').add(
     table({
       id: 111,
-      title: 'Recovery by email step (all time)',
+      title: 'Recovery by email step',
+      description: 'Carts whose recovery email was sent in the selected range.',
       w: 12,
       h: 8,
       queries: [
@@ -127,7 +129,7 @@ export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): B
           SELECT recovery_step, sum(carts_emailed) AS carts_emailed, sum(carts_recovered) AS carts_recovered,
                  round(sum(carts_recovered)::numeric / NULLIF(sum(carts_emailed), 0), 4) AS recovery_rate,
                  sum(recovered_revenue) AS recovered_revenue
-          FROM ${S}.cart_recovery
+          FROM ${S}.cart_recovery_range(${range})
           GROUP BY recovery_step
           ORDER BY recovery_step`,
           ['recovery_step', 'carts_emailed', 'carts_recovered', 'recovery_rate', 'recovered_revenue'],
@@ -137,14 +139,15 @@ export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): B
     }),
     table({
       id: 112,
-      title: 'A/B results of recovery emails (all time)',
+      title: 'A/B results of recovery emails',
+      description: "Carts whose recovery email was sent in the selected range. ROI divides their recovered revenue by the campaign's whole cost (campaigns have one cost, not a cost per day).",
       w: 12,
       h: 8,
       queries: [
         sql(
           `
           SELECT recovery_step, variant, campaign_name, carts_emailed, carts_recovered, recovery_rate, recovered_revenue, recovery_roi
-          FROM ${S}.cart_recovery
+          FROM ${S}.cart_recovery_range(${range})
           ORDER BY recovery_step, variant`,
           ['recovery_step', 'variant', 'campaign_name', 'carts_emailed', 'carts_recovered', 'recovery_rate', 'recovered_revenue', 'recovery_roi'],
         ),
