@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { refreshAggregates } from '../../src/kpi/aggregates';
-import { syncCatalog } from '../../src/kpi/catalog';
-import { createTestDb, type TestDb } from '../helpers/testDb';
-import { loadFixture, num, TZ } from './fixture';
+import type { TestDb } from '../helpers/testDb';
+import { createSeededKpiDb, num } from './fixture';
 
 type Role = 'kpi_admin' | 'kpi_manager' | 'kpi_public';
 const ROLES: Role[] = ['kpi_admin', 'kpi_manager', 'kpi_public'];
@@ -18,10 +16,7 @@ const COST = /unit_cost|cogs|margin|inventory_value|turnover/;
 describe('role schemas and grants', () => {
   let db: TestDb;
   beforeAll(async () => {
-    db = await createTestDb({ timeZone: TZ });
-    await syncCatalog(db);
-    await loadFixture(db);
-    await refreshAggregates(db, null, null);
+    db = await createSeededKpiDb();
   });
   afterAll(async () => {
     await db.close();

@@ -1,7 +1,5 @@
-import { refreshAggregates } from '../../src/kpi/aggregates';
-import { syncCatalog } from '../../src/kpi/catalog';
-import { createTestDb, type TestDb } from '../helpers/testDb';
-import { isoDay, loadFixture, num, TZ } from './fixture';
+import type { TestDb } from '../helpers/testDb';
+import { createSeededKpiDb, isoDay, num } from './fixture';
 
 type Row = Record<string, unknown>;
 
@@ -12,10 +10,7 @@ const TO = '2026-03-07T05:00:00Z';
 describe('conversion, funnel and cart KPIs (hand-computed from fixture.ts)', () => {
   let db: TestDb;
   beforeAll(async () => {
-    db = await createTestDb({ timeZone: TZ });
-    await syncCatalog(db);
-    await loadFixture(db);
-    await refreshAggregates(db, null, null);
+    db = await createSeededKpiDb();
   });
   afterAll(async () => {
     await db.close();

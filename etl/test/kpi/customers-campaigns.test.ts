@@ -1,7 +1,5 @@
-import { refreshAggregates } from '../../src/kpi/aggregates';
-import { syncCatalog } from '../../src/kpi/catalog';
-import { createTestDb, type TestDb } from '../helpers/testDb';
-import { isoDay, loadFixture, num, TZ } from './fixture';
+import type { TestDb } from '../helpers/testDb';
+import { createSeededKpiDb, isoDay, num } from './fixture';
 
 type Row = Record<string, unknown>;
 
@@ -15,10 +13,7 @@ type Row = Record<string, unknown>;
 describe('customer and campaign KPIs (hand-computed from fixture.ts)', () => {
   let db: TestDb;
   beforeAll(async () => {
-    db = await createTestDb({ timeZone: TZ });
-    await syncCatalog(db);
-    await loadFixture(db);
-    await refreshAggregates(db, null, null);
+    db = await createSeededKpiDb();
   });
   afterAll(async () => {
     await db.close();

@@ -1,7 +1,5 @@
-import { refreshAggregates } from '../../src/kpi/aggregates';
-import { syncCatalog } from '../../src/kpi/catalog';
-import { createTestDb, type TestDb } from '../helpers/testDb';
-import { loadFixture, num, TZ } from './fixture';
+import type { TestDb } from '../helpers/testDb';
+import { createSeededKpiDb, num } from './fixture';
 
 type Row = Record<string, unknown>;
 type Role = 'kpi_admin' | 'kpi_manager' | 'kpi_public';
@@ -13,12 +11,8 @@ const FRI = ['2026-03-06T05:00:00Z', '2026-03-07T05:00:00Z'];
 describe('columns and functions added for the dashboards (0015, hand-computed from fixture.ts)', () => {
   let db: TestDb;
   beforeAll(async () => {
-    db = await createTestDb({ timeZone: TZ });
-    await syncCatalog(db);
-    await loadFixture(db);
     // The fixture has no back-office URLs; one product gets one, the others stay NULL.
-    await db.exec(`UPDATE products SET back_office_url = 'https://bo.example/products/p1' WHERE sku = 'P1'`);
-    await refreshAggregates(db, null, null);
+    db = await createSeededKpiDb((d) => d.exec(`UPDATE products SET back_office_url = 'https://bo.example/products/p1' WHERE sku = 'P1'`));
   });
   afterAll(async () => {
     await db.close();

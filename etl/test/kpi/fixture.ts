@@ -16,6 +16,9 @@
  *   A8 Wed 03-11 10:00 EDT (14:00Z) guest referral P3×1 = 5000, discount 500
  */
 import type { Queryable } from '../../src/db/db';
+import { refreshAggregates } from '../../src/kpi/aggregates';
+import { syncCatalog } from '../../src/kpi/catalog';
+import { createTestDb, type TestDb } from '../helpers/testDb';
 
 export const TZ = 'America/New_York';
 
@@ -164,4 +167,17 @@ export function num(v: unknown): number | null {
 export function isoDay(v: unknown): string {
   if (v instanceof Date) return v.toISOString().slice(0, 10);
   return String(v).slice(0, 10);
+}
+
+/**
+ * The database most KPI tests start from: migrated, catalog synced, fixture loaded, aggregates
+ * refreshed. `adjust` runs before the refresh, for a test's own extra rows.
+ */
+export async function createSeededKpiDb(adjust?: (db: TestDb) => Promise<void>): Promise<TestDb> {
+  const db = await createTestDb({ timeZone: TZ });
+  await syncCatalog(db);
+  await loadFixture(db);
+  await adjust?.(db);
+  await refreshAggregates(db, null, null);
+  return db;
 }

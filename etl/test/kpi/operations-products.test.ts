@@ -1,17 +1,13 @@
-import { refreshAggregates } from '../../src/kpi/aggregates';
 import { loadCatalog, syncCatalog } from '../../src/kpi/catalog';
-import { createTestDb, type TestDb } from '../helpers/testDb';
-import { isoDay, loadFixture, num, TZ } from './fixture';
+import type { TestDb } from '../helpers/testDb';
+import { createSeededKpiDb, isoDay, num } from './fixture';
 
 type Row = Record<string, unknown>;
 
 describe('operations, product and deviation KPIs (hand-computed from fixture.ts)', () => {
   let db: TestDb;
   beforeAll(async () => {
-    db = await createTestDb({ timeZone: TZ });
-    await syncCatalog(db);
-    await loadFixture(db);
-    await refreshAggregates(db, null, null);
+    db = await createSeededKpiDb();
   });
   afterAll(async () => {
     await db.close();

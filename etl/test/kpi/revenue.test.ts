@@ -1,7 +1,5 @@
-import { refreshAggregates } from '../../src/kpi/aggregates';
-import { syncCatalog } from '../../src/kpi/catalog';
-import { createTestDb, type TestDb } from '../helpers/testDb';
-import { isoDay, loadFixture, num, TZ } from './fixture';
+import type { TestDb } from '../helpers/testDb';
+import { TZ, createSeededKpiDb, isoDay, num } from './fixture';
 
 type Row = Record<string, unknown>;
 
@@ -10,10 +8,7 @@ describe('revenue KPIs (hand-computed from fixture.ts)', () => {
   const byDay = new Map<string, Row>();
 
   beforeAll(async () => {
-    db = await createTestDb({ timeZone: TZ });
-    await syncCatalog(db);
-    await loadFixture(db);
-    await refreshAggregates(db, null, null);
+    db = await createSeededKpiDb();
     const rows = await db.query<Row>(`SELECT * FROM kpi.revenue_daily WHERE day BETWEEN '2026-03-01' AND '2026-03-31' ORDER BY day`);
     for (const r of rows.rows) byDay.set(isoDay(r.day), r);
   });
