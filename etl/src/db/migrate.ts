@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db';
 
-export const SQL_DIR = path.resolve(__dirname, '../../../sql');
+export const SQL_DIR = path.resolve(__dirname, '../../../sql/migrations');
 /** Arbitrary but fixed key: every process migrating this database takes the same lock. */
 const MIGRATION_LOCK_KEY = 7_301_202_611;
 const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;

@@ -53,7 +53,7 @@ describe('role schemas and grants', () => {
       expect(x.rolconfig).toEqual(expect.arrayContaining(['default_transaction_read_only=on', expect.stringMatching(/^statement_timeout=/)]));
     }
     // Roles are cluster-wide: running the creation block again (another database) must not fail.
-    const sql = readFileSync(path.resolve(__dirname, '../../../sql/0012_kpi_access.sql'), 'utf8');
+    const sql = readFileSync(path.resolve(__dirname, '../../../sql/migrations/0012_kpi_access.sql'), 'utf8');
     const block = sql.slice(sql.indexOf('DO $$'), sql.indexOf('END $$;') + 'END $$;'.length);
     await db.exec(block);
   });
