@@ -79,14 +79,36 @@ function createExclusive(file: string, content: string): boolean {
   return true;
 }
 
-/** Checks the dir exists (or can be created) as a writable directory, without writing anything. */
-export function checkDataDir(dir: string): void {
+/** The nearest ancestor of dir (or dir itself) that exists, and the missing parts below it. */
+function existingAncestor(dir: string): { probe: string; missing: string[] } {
   let probe = path.resolve(dir);
+  const missing: string[] = [];
   while (!existsSync(probe)) {
     const up = path.dirname(probe);
     if (up === probe) break;
+    missing.unshift(probe);
     probe = up;
   }
+  return { probe, missing };
+}
+
+/**
+ * mkdir -p one level at a time. Node's own `mkdirSync(dir, { recursive: true })` never returns
+ * under /proc (ENOENT on the child, EEXIST on the parent, retried forever).
+ */
+export function makeDirs(dir: string): void {
+  for (const d of existingAncestor(dir).missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** Checks the dir exists (or can be created) as a writable directory, without writing anything. */
+export function checkDataDir(dir: string): void {
+  const { probe } = existingAncestor(dir);
   let st;
   try {
     st = statSync(probe);
@@ -111,7 +133,7 @@ export function lockDataDir(dir: string): DataDirLock {
   const abs = path.resolve(dir);
   checkDataDir(abs);
   try {
-    mkdirSync(abs, { recursive: true });
+    makeDirs(abs);
   } catch (err) {
     throw new DataDirUnusableError(dir, (err as Error).message);
   }

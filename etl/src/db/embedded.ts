@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { timescaledb } from '@electric-sql/pglite/timescaledb';
+import { makeDirs } from './dataDirLock';
 import type { Db, Queryable, QueryResult } from './db';
 
 function wrap(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
@@ -45,7 +45,7 @@ export type EmbeddedDb = Db & { pglite: PGlite; /** Restores PGlite's start-up s
 
 /** Opens PGlite with TimescaleDB in this thread; dataDir undefined keeps it in memory (tests). */
 export async function openEmbedded(dataDir?: string): Promise<EmbeddedDb> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) makeDirs(dataDir);
   const pglite = await PGlite.create({ dataDir, extensions: { timescaledb } });
   let sessionDefaultsSql: string;
   try {
