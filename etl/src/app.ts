@@ -71,7 +71,8 @@ export async function startApp(
     if (signal.aborted) throw new StartAborted('none');
   };
   try {
-    if (dirLock) embedded = await openEmbeddedThread(path.resolve(config.DATA_DIR, 'pglite'));
+    if (dirLock) log.info('opening the embedded database', { dataDir: path.resolve(config.DATA_DIR) });
+    if (dirLock) embedded = await openEmbeddedThread(path.resolve(config.DATA_DIR, 'pglite'), { signal });
     const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
     checkStop();
     const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
@@ -176,7 +177,7 @@ export async function startApp(
     signal.removeEventListener('abort', onAbort);
     clearTimeout(abortTimer);
     await lock?.close().catch(() => undefined);
-    const database = embedded ? await embedded.shutdown(2_000) : 'none';
+    const database = embedded ? await embedded.shutdown(2_000) : signal.aborted && dirLock ? 'terminated' : 'none';
     dirLock?.release();
     dirLock = null;
     if (signal.aborted) throw new StartAborted(database);

@@ -37,7 +37,7 @@ function startWorker(dataDir: string | undefined): Worker {
  * Opens the embedded PGlite-TimescaleDB in a worker thread and returns a Db that talks to it by
  * messages. Same SQL, same single session, same transactions as the in-thread `openEmbedded`.
  */
-export async function openEmbeddedThread(dataDir?: string): Promise<EmbeddedThreadDb> {
+export async function openEmbeddedThread(dataDir?: string, opts: { signal?: AbortSignal } = {}): Promise<EmbeddedThreadDb> {
   const worker = startWorker(dataDir);
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -47,9 +47,18 @@ export async function openEmbeddedThread(dataDir?: string): Promise<EmbeddedThre
 
   await new Promise<void>((resolve, reject) => {
     const onEarlyExit = (code: number) => reject(new Error(`embedded database thread exited with code ${code} while opening`));
+    // A stop while opening ends the thread at once: an existing dir recovers from its WAL as
+    // after a crash, a new one is created under a temporary name (see embeddedWorker).
+    const onAbort = () => {
+      worker.off('exit', onEarlyExit);
+      void worker.terminate().then(() => reject(new Error('opening the embedded database was stopped')));
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
     worker.once('error', reject);
     worker.once('exit', onEarlyExit);
     worker.once('message', (ev: WorkerEvent) => {
+      opts.signal?.removeEventListener('abort', onAbort);
       worker.off('error', reject);
       worker.off('exit', onEarlyExit);
       if (ev.ready) resolve();

@@ -3,6 +3,8 @@
  * thread's queries by message. A long query (from a socket client or a job) then blocks only
  * this thread, never the daemon's timers, jobs and HTTP.
  */
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Transaction } from '@electric-sql/pglite';
 import { openEmbedded } from './embedded';
@@ -11,13 +13,30 @@ import { serializeError, type Reply, type Request, type WorkerEvent } from './em
 
 const ROLLBACK = Symbol('rollback');
 
+/**
+ * A new data dir is created beside its final name and renamed into place once initdb and
+ * CREATE EXTENSION are done, so a process stopped or killed while creating it leaves no
+ * half-initialised cluster behind (the next start discards the partial one and begins again).
+ */
+async function open(dataDir: string | undefined): Promise<Awaited<ReturnType<typeof openEmbedded>>> {
+  if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    const partial = `${dataDir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    const fresh = await openEmbedded(partial);
+    await fresh.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    renameSync(partial, dataDir);
+  }
+  return openEmbedded(dataDir);
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('embeddedWorker must run in a worker thread');
   const { dataDir } = workerData as { dataDir?: string };
   let db: Awaited<ReturnType<typeof openEmbedded>>;
   try {
-    db = await openEmbedded(dataDir);
+    db = await open(dataDir);
   } catch (err) {
     port.postMessage({ ready: false, error: serializeError(err) } satisfies WorkerEvent);
     return;
