@@ -124,6 +124,16 @@ describe('daemon restarts on one data dir', () => {
     await stopCleanly(again);
   }, 300_000);
 
+  it('two started at the same moment on an empty dir: one runs, the other is refused', async () => {
+    const pair = [start('twins'), start('twins')];
+    const first = await Promise.race(pair.map((d) => d.exit(120_000).then((e) => ({ d, e }))));
+    expect(first.e.code).toBe(3);
+    const winner = pair.find((d) => d !== first.d) as DaemonProcess;
+    expect(first.d.stderr).toContain(`(pid ${winner.pid}`);
+    expectReference(await tableCounts(await winner.ready()));
+    await stopCleanly(winner);
+  }, 300_000);
+
   it('SIGKILL mid-backfill, then start again: the same rows as the uninterrupted run', async () => {
     const victim = start('b');
     await victim.waitFor(/"message":"simulator day committed"/);
