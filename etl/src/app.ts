@@ -1,13 +1,14 @@
 import type { Config } from './config/config';
 import type { Db } from './db/db';
-import { openEmbedded, serveEmbedded } from './db/embedded';
+import { lockDataDir, type DataDirLock } from './db/dataDirLock';
+import { openEmbeddedThread, type EmbeddedThreadDb } from './db/embeddedThread';
 import { migrate } from './db/migrate';
 import { openServer } from './db/server';
 import { applyRolePasswords } from './db/rolePasswords';
-import { connectJobLock, type JobLock } from './jobs/lock';
+import { connectJobLock, lockPrefix, type JobLock } from './jobs/lock';
 import { Scheduler } from './jobs/scheduler';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
-import { refreshAggregates } from './kpi/aggregates';
+import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
@@ -15,43 +16,81 @@ import { StoreSimulator } from './sources/simulator';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
 
+/** A stop was asked for while the daemon was still starting; everything it opened is closed. */
+export class StartAborted extends Error {
+  constructor(public readonly database: 'closed' | 'terminated' | 'none') {
+    super('start-up stopped on request');
+    this.name = 'StartAborted';
+  }
+}
+
+/** Whole-shutdown budget: the stop must finish well inside the 10 s a supervisor usually grants. */
+const STOP_BUDGET_MS = 8_000;
+
 export interface App {
   db: Db;
   /** Loopback connection string of the embedded database (null with DATABASE_URL). */
   embeddedUrl: string | null;
   backfill: SyncStats | null;
   scheduler: Scheduler;
-  stop(): Promise<void>;
+  /** Closes everything; 'terminated' when the database thread was busy and had to be ended. */
+  stop(): Promise<{ database: 'closed' | 'terminated' }>;
 }
 
 /** Refreshes the aggregates over the window a sync touched (padded by a day for local-day buckets). */
-async function refreshFor(db: Db, stats: SyncStats): Promise<void> {
+async function refreshFor(db: Db, stats: SyncStats, serialize: RefreshSerializer): Promise<void> {
   if (!stats.minTime || !stats.maxTime || stats.changed === 0) return;
-  await refreshAggregates(db, new Date(stats.minTime.getTime() - DAY_MS), new Date(stats.maxTime.getTime() + DAY_MS));
+  await refreshAggregates(db, new Date(stats.minTime.getTime() - DAY_MS), new Date(stats.maxTime.getTime() + DAY_MS), serialize);
 }
 
 /**
  * Starts the daemon: migrate, sync the KPI catalog, serve the embedded database, backfill the
  * simulator, then schedule the jobs. `now` is injectable so tests control the clock.
  */
-export async function startApp(config: Config, log: Logger, opts: { now?: () => Date; progress?: boolean } = {}): Promise<App> {
-  const now = opts.now ?? (() => new Date());
-  const embedded = config.DATABASE_URL ? null : await openEmbedded(path.resolve(config.DATA_DIR, 'pglite'));
-  const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
+export async function startApp(
+  config: Config,
+  log: Logger,
+  opts: { now?: () => Date; progress?: boolean; signal?: AbortSignal } = {},
+): Promise<App> {
+  const pinned = config.SIMULATOR_NOW;
+  const now = opts.now ?? (pinned ? () => pinned : () => new Date());
+  const signal = opts.signal ?? new AbortController().signal;
+  // The data dir is ours before anything opens it: a second writer corrupts it.
+  let dirLock: DataDirLock | null = config.DATABASE_URL ? null : lockDataDir(config.DATA_DIR);
+  let embedded: EmbeddedThreadDb | null = null;
   let lock: JobLock | null = null;
-  let socket: { url: string; stop: () => Promise<void> } | null = null;
+  // A stop during start-up: force the socket's clients off so the batch in flight can finish,
+  // and end a database thread that stays busy (a client's long query) before the budget runs out.
+  let abortTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    void embedded?.unserve(2_500);
+    abortTimer = setTimeout(() => void embedded?.shutdown(0), STOP_BUDGET_MS - 2_000);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const checkStop = () => {
+    if (signal.aborted) throw new StartAborted('none');
+  };
   try {
+    if (dirLock) log.info('opening the embedded database', { dataDir: path.resolve(config.DATA_DIR) });
+    if (dirLock) embedded = await openEmbeddedThread(path.resolve(config.DATA_DIR, 'pglite'), { signal });
+    const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
+    checkStop();
     const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
     log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, backend: db.kind });
+    checkStop();
     const kpis = await syncCatalog(db);
     const roles = await applyRolePasswords(db, config);
     log.info('catalog and roles', { kpis, rolesWithPassword: roles });
+    checkStop();
 
+    let embeddedUrl: string | null = null;
     if (embedded) {
-      socket = await serveEmbedded(embedded.pglite, config.EMBEDDED_PG_PORT);
-      log.warn('embedded database served on loopback only; it checks no password (every client is superuser)', { url: socket.url });
+      embeddedUrl = (await embedded.serve(config.EMBEDDED_PG_PORT)).url;
+      log.warn('embedded database served on loopback only; it checks no password (every client is superuser)', { url: embeddedUrl });
     }
-    lock = await connectJobLock(config.REDIS_URL, log);
+    const dbId = (await db.query<{ value: string }>(`SELECT value FROM store_settings WHERE key = 'database_id'`)).rows[0]?.value ?? 'unknown';
+    lock = await connectJobLock(config.REDIS_URL, log, lockPrefix(dbId));
+    const serialize: RefreshSerializer = { lock, signal };
     const scheduler = new Scheduler(lock, log);
 
     const live = config.GRAFANA_URL && config.GRAFANA_LIVE_TOKEN ? new GrafanaLivePublisher(config.GRAFANA_URL, config.GRAFANA_LIVE_TOKEN) : null;
@@ -60,9 +99,12 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
       const openedOn = await simulatorOpenedOn(db, config.STORE_TIMEZONE, config.BACKFILL_DAYS, now());
       const sim = new StoreSimulator({ seed: config.SIMULATOR_SEED, scale: config.SIMULATOR_SCALE, timeZone: config.STORE_TIMEZONE, openedOn });
       const simOpts = () => ({ timeZone: config.STORE_TIMEZONE, openedOn, now: now(), log });
-      backfill = await syncSimulator(db, sim, { ...simOpts(), progress: opts.progress });
+      backfill = await syncSimulator(db, sim, { ...simOpts(), progress: opts.progress, signal });
+      checkStop();
       const t = Date.now();
-      await refreshFor(db, backfill);
+      // From the opening day, not only what this run loaded: a backfill stopped before its
+      // refresh left loaded days unmaterialized. Buckets with nothing invalidated cost little.
+      await refreshAggregates(db, new Date(Date.parse(`${openedOn}T00:00:00Z`) - DAY_MS), new Date(now().getTime() + DAY_MS), serialize);
       log.info('aggregates refreshed after backfill', { ms: Date.now() - t });
       // Sets the watermark after the backfill, so history is not replayed into the live feed.
       if (live) await live.pushChangedOrders(db);
@@ -73,7 +115,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         ttlMs: 60_000,
         run: async () => {
           const s = await syncSimulatorLive(db, sim, simOpts());
-          await refreshFor(db, s);
+          await refreshFor(db, s, serialize);
           if (live) await live.pushChangedOrders(db);
           if (s.changed > 0) log.info('live sync', { changed: s.changed, ms: s.ms });
         },
@@ -82,14 +124,14 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         name: 'sync-simulator-lookback',
         cron: '0 */5 * * * *',
         ttlMs: 10 * 60_000,
-        run: async () => refreshFor(db, await syncSimulator(db, sim, simOpts())),
+        run: async () => refreshFor(db, await syncSimulator(db, sim, { ...simOpts(), signal }), serialize),
       });
     }
     scheduler.add({
       name: 'refresh-aggregates',
       cron: config.REFRESH_CRON,
       ttlMs: 10 * 60_000,
-      run: () => refreshAggregates(db, new Date(now().getTime() - SIM_LOOKBACK_MS - DAY_MS), new Date(now().getTime() + DAY_MS)),
+      run: () => refreshAggregates(db, new Date(now().getTime() - SIM_LOOKBACK_MS - DAY_MS), new Date(now().getTime() + DAY_MS), serialize),
     });
     scheduler.add({
       name: 'housekeeping',
@@ -100,25 +142,52 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         log.info('housekeeping', { deadLettersPruned: r.affectedRows ?? 0 });
       },
     });
+    embedded?.onCrash((err) => {
+      // Nothing can be written any more; the lock file goes with the process (exit handler).
+      log.error('embedded database thread died; exiting', { error: err.message });
+      process.exit(1);
+    });
+    signal.removeEventListener('abort', onAbort);
+    clearTimeout(abortTimer);
 
     const heldLock = lock;
-    const heldSocket = socket;
+    const heldDb = embedded;
+    const heldDir = dirLock;
+    let stopped: Promise<{ database: 'closed' | 'terminated' }> | null = null;
     return {
       db,
-      embeddedUrl: socket?.url ?? null,
+      embeddedUrl,
       backfill,
       scheduler,
-      async stop() {
-        await scheduler.stop();
-        await heldSocket?.stop();
-        await heldLock.close();
-        await db.close();
+      stop() {
+        stopped ??= (async () => {
+          const deadline = Date.now() + STOP_BUDGET_MS;
+          // Socket clients off first: one holding the session would keep the job in flight waiting.
+          await heldDb?.unserve(2_500);
+          await boundBy(scheduler.stop(), deadline - Date.now() - 2_000);
+          await heldLock.close();
+          const database = heldDb ? await heldDb.shutdown(Math.max(500, deadline - Date.now())) : (await db.close(), 'closed' as const);
+          heldDir?.release();
+          return { database };
+        })();
+        return stopped;
       },
     };
   } catch (err) {
-    await socket?.stop().catch(() => undefined);
+    signal.removeEventListener('abort', onAbort);
+    clearTimeout(abortTimer);
     await lock?.close().catch(() => undefined);
-    await db.close().catch(() => undefined);
+    const database = embedded ? await embedded.shutdown(2_000) : signal.aborted && dirLock ? 'terminated' : 'none';
+    dirLock?.release();
+    dirLock = null;
+    if (signal.aborted) throw new StartAborted(database);
     throw err;
   }
+}
+
+/** Waits for p, but no longer than ms. */
+async function boundBy(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }

@@ -1,45 +1,17 @@
-import { ConfigError, loadConfig } from './config/config';
-import { logger } from './log/logger';
-import { startApp } from './app';
+// The signal handlers come before any module loads: a SIGTERM while the daemon is still loading,
+// opening the database, migrating or backfilling must stop it cleanly, never kill it with 143.
+// Everything else is loaded afterwards, in daemon.ts.
+const stop = new AbortController();
+const onSignal = (signal: string) => {
+  if (!stop.signal.aborted) stop.abort(signal);
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  logger.level = config.LOG_LEVEL;
-  const app = await startApp(config, logger, { progress: true });
-  if (app.embeddedUrl) {
-    process.stdout.write(`\nEmbedded TimescaleDB is up. Connect with:\n  psql "${app.embeddedUrl}"\n`);
-    process.stdout.write(`Today's KPIs:  npm run summary\n\n`);
-  }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down: finishing the batch in flight', { signal });
-    app.stop().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  logger.error('failed to start', { error: err instanceof Error ? err.message : String(err) });
-  process.exit(1);
-});
+void import('./daemon.js').then(
+  (d) => d.runDaemon(stop).catch(d.failed),
+  (err: unknown) => {
+    process.stderr.write(`failed to load the daemon: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../config/config';
 import type { Queryable } from '../db/db';
+import { lockDataDir } from '../db/dataDirLock';
 import { openEmbedded } from '../db/embedded';
 import { formatSummary, readSummary } from './summaryReport';
 
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
     };
   } catch (err) {
     if (config.DATABASE_URL) throw err;
-    db = await openEmbedded(path.resolve(config.DATA_DIR, 'pglite'));
+    // No daemon answered: open the data dir ourselves, under its lock (refused if a daemon holds it).
+    const dirLock = lockDataDir(config.DATA_DIR);
+    const embedded = await openEmbedded(path.resolve(config.DATA_DIR, 'pglite'));
+    db = { ...embedded, close: async () => { await embedded.close(); dirLock.release(); } };
   }
   try {
     process.stdout.write(`${formatSummary(await readSummary(db), config.STORE_TIMEZONE, config.STORE_CURRENCY)}\n`);

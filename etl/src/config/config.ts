@@ -1,4 +1,6 @@
+import cron from 'node-cron';
 import { z } from 'zod';
+import { misspelledVariables } from './typos';
 
 /** Error whose message names the bad variable(s), for a clear start-up failure. */
 export class ConfigError extends Error {
@@ -18,6 +20,8 @@ const isTimeZone = (tz: string): boolean => {
 };
 
 const port = z.coerce.number().int().min(0).max(65535);
+const cronExpr = z.string().min(1).refine((v) => cron.validate(v), 'must be a node-cron expression (5 fields, or 6 with seconds first), e.g. "*/30 * * * * *"');
+const instant = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO instant such as 2026-11-20T19:30:00Z').transform((v) => new Date(v));
 const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => ['1', 'true', 'yes'].includes(v));
 
 const schema = z.object({
@@ -31,15 +35,18 @@ const schema = z.object({
   SIMULATOR_SEED: z.coerce.number().int().default(42),
   SIMULATOR_SCALE: z.coerce.number().positive().max(100).default(1),
   BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
-  SYNC_CRON: z.string().min(1).default('*/10 * * * * *'),
-  REFRESH_CRON: z.string().min(1).default('*/30 * * * * *'),
-  HOUSEKEEPING_CRON: z.string().min(1).default('17 3 * * *'),
+  SIMULATOR_NOW: instant.optional(),
+  SYNC_CRON: cronExpr.default('*/10 * * * * *'),
+  REFRESH_CRON: cronExpr.default('*/30 * * * * *'),
+  HOUSEKEEPING_CRON: cronExpr.default('17 3 * * *'),
   KPI_ADMIN_PASSWORD: z.string().min(8).optional(),
   KPI_MANAGER_PASSWORD: z.string().min(8).optional(),
   KPI_PUBLIC_PASSWORD: z.string().min(8).optional(),
   GRAFANA_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
   GRAFANA_LIVE_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port.default(8080),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -54,11 +61,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (v !== undefined && v !== '') picked[key] = v;
   }
   const problems: string[] = [];
-  // Variables that look like ours but are not known are almost always typos.
+  // Variables that look like ours but are not known are almost always typos. Generic prefixes
+  // (REDIS_, HTTP_, DATA_) are left to the edit-distance check: other tools and Kubernetes
+  // service links set variables such as REDIS_PORT.
   for (const key of Object.keys(env)) {
-    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA)_/.test(key) && !CONFIG_KEYS.includes(key)) {
-      problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ')})`);
+    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA|SYNC|REFRESH|HOUSEKEEPING)_/.test(key) && !CONFIG_KEYS.includes(key)) {
+      problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ') || 'none with this prefix'})`);
     }
+  }
+  for (const { name, meant } of misspelledVariables(Object.keys(env), CONFIG_KEYS)) {
+    if (!problems.some((p) => p.startsWith(`${name}:`))) problems.push(`${name}: unknown variable; did you mean ${meant}?`);
   }
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {

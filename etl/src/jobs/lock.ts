@@ -56,13 +56,34 @@ export class LocalJobLock implements JobLock {
   async close(): Promise<void> {}
 }
 
-export async function connectJobLock(url: string, log: Logger): Promise<JobLock> {
+/**
+ * Runs fn under the lock, waiting (polling) while another holder has it, for at most waitMs or
+ * until signal aborts; { ran: false } when it never got the lock.
+ */
+export async function withLockWaiting<T>(
+  lock: JobLock,
+  name: string,
+  opts: { ttlMs: number; waitMs: number; pollMs?: number; signal?: AbortSignal },
+  fn: () => Promise<T>,
+): Promise<{ ran: true; value: T } | { ran: false }> {
+  const until = Date.now() + opts.waitMs;
+  for (;;) {
+    const r = await lock.withLock(name, opts.ttlMs, fn);
+    if (r.ran || Date.now() >= until || opts.signal?.aborted) return r;
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 100));
+  }
+}
+
+/** Key prefix of every lock of one database: `kpi:lock:<database id>:`. */
+export const lockPrefix = (databaseId: string): string => `kpi:lock:${databaseId}:`;
+
+export async function connectJobLock(url: string, log: Logger, prefix?: string): Promise<JobLock> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
-    return new RedisJobLock(redis);
+    return new RedisJobLock(redis, prefix);
   } catch (err) {
     redis.disconnect();
     log.warn('redis unreachable: job locks are local to this process', { redis: url, error: (err as Error).message });

@@ -59,7 +59,7 @@ function merge(a: SyncStats, r: { received: number; changed: number; rejected: n
 export async function syncSimulator(
   db: Db,
   sim: StoreSimulator,
-  opts: { timeZone: string; openedOn: string; now: Date; log: Logger; progress?: boolean },
+  opts: { timeZone: string; openedOn: string; now: Date; log: Logger; progress?: boolean; signal?: AbortSignal },
 ): Promise<SyncStats> {
   const started = Date.now();
   const today = localDay(opts.now, opts.timeZone);
@@ -77,11 +77,14 @@ export async function syncSimulator(
   const days = daysBetween(from, today);
   const bar = opts.progress ? new ProgressBar('backfill days', days.length) : null;
   for (const [i, day] of days.entries()) {
+    // Between days, never inside one: each day commits with its cursor, so a stop here resumes cleanly.
+    if (opts.signal?.aborted) break;
     const next: Cursor = { loadedThrough: day, asOf: opts.now.toISOString() };
     const r = await loadBatch(db, { source: SIM_SOURCE, stream: STREAM, cursor: JSON.stringify(next) }, sim.day(day, opts.now));
     merge(stats, r);
     stats.days += 1;
     bar?.update(i + 1, `${stats.received} rows`);
+    opts.log.debug('simulator day committed', { day, received: r.received });
   }
   stats.ms = Date.now() - started;
   opts.log.info('simulator sync', { from, to: today, days: stats.days, received: stats.received, changed: stats.changed, rejected: stats.rejected, ms: stats.ms });

@@ -3,6 +3,7 @@
  * ETL calls this after each load on every backend (a server also has policies, harmless overlap).
  */
 import type { Queryable } from '../db/db';
+import { withLockWaiting, type JobLock } from '../jobs/lock';
 
 /**
  * Refresh order: a hierarchical cagg must come after its base. All of today's caggs are built
@@ -19,11 +20,31 @@ export type ContinuousAggregate = (typeof CONTINUOUS_AGGREGATES)[number];
  * this pads it by a day on each side to cover the partial local days at its edges.
  * refresh_continuous_aggregate refuses to run in a transaction block, hence one statement per call.
  */
-export async function refreshAggregates(db: Queryable, fromUtc: Date | null, toUtc: Date | null): Promise<void> {
+export async function refreshAggregates(db: Queryable, fromUtc: Date | null, toUtc: Date | null, serialize?: RefreshSerializer): Promise<void> {
   const day = 24 * 3600 * 1000;
   const from = fromUtc ? new Date(fromUtc.getTime() - 2 * day).toISOString() : null;
   const to = toUtc ? new Date(toUtc.getTime() + 2 * day).toISOString() : null;
   for (const name of CONTINUOUS_AGGREGATES) {
-    await db.query('CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)', [name, from, to]);
+    const refresh = () => db.query('CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)', [name, from, to]);
+    if (!serialize) {
+      await refresh();
+      continue;
+    }
+    // Waits rather than skips: the other refresh may have started before this load committed.
+    const r = await withLockWaiting(serialize.lock, `refresh:${name}`, { ttlMs: REFRESH_TTL_MS, waitMs: serialize.waitMs ?? REFRESH_TTL_MS, signal: serialize.signal }, refresh);
+    if (!r.ran) throw new Error(`refresh of ${name} gave up waiting for another refresh of it${serialize.signal?.aborted ? ' (shutting down)' : ''}`);
   }
+}
+
+const REFRESH_TTL_MS = 10 * 60_000;
+
+/**
+ * Two refreshes of one continuous aggregate at once fail on a server ("due to a concurrent
+ * refresh"): with a serializer, each aggregate is refreshed under its own lock
+ * (`refresh:<aggregate>`), shared by every job and every replica using the same lock store.
+ */
+export interface RefreshSerializer {
+  lock: JobLock;
+  waitMs?: number;
+  signal?: AbortSignal;
 }

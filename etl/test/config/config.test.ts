@@ -36,3 +36,48 @@ describe('log redaction', () => {
     });
   });
 });
+
+describe('config checks before anything is written', () => {
+  const problems = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.message;
+      throw e;
+    }
+    return '';
+  };
+
+  it('an invalid cron expression names its variable', () => {
+    expect(problems({ SYNC_CRON: 'every 10 seconds' })).toMatch(/SYNC_CRON: must be a node-cron expression .*\(got "every 10 seconds"\)/);
+    expect(problems({ REFRESH_CRON: '61 * * * *' })).toMatch(/REFRESH_CRON: must be a node-cron expression/);
+    expect(problems({ HOUSEKEEPING_CRON: '* * *' })).toMatch(/HOUSEKEEPING_CRON: /);
+    expect(problems({ SYNC_CRON: '*/5 * * * * *', REFRESH_CRON: '0 */2 * * *' })).toBe('');
+  });
+
+  it.each([
+    ['DATA_DIRR', 'DATA_DIR'],
+    ['REDIS_URI', 'REDIS_URL'],
+    ['LOG_LEVL', 'LOG_LEVEL'],
+    ['DATABSE_URL', 'DATABASE_URL'],
+    ['HTTP_PROT', 'HTTP_PORT'],
+  ])('a close misspelling %s is reported as meant for %s', (typo, meant) => {
+    expect(problems({ [typo]: 'x' })).toContain(`${typo}: unknown variable; did you mean ${meant}?`);
+  });
+
+  it('unknown variables of the cron families are reported; common unrelated variables are not', () => {
+    expect(problems({ SYNC_SCHEDULE: '* * * * *' })).toContain('SYNC_SCHEDULE: unknown variable (known: SYNC_CRON)');
+    expect(problems({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', REDIS_PORT: 'tcp://10.0.0.1:6379', HTTP_PROXY: 'http://p:3128', PGHOST: 'db', TZ: 'UTC' })).toBe('');
+  });
+
+  it('the KPI role passwords need 8 characters, and the message does not echo them', () => {
+    const msg = problems({ KPI_PUBLIC_PASSWORD: 'short1' });
+    expect(msg).toMatch(/KPI_PUBLIC_PASSWORD: .*8/);
+    expect(msg).not.toContain('short1');
+  });
+
+  it('SIMULATOR_NOW pins the clock at an ISO instant', () => {
+    expect(loadConfig({ SIMULATOR_NOW: '2026-11-20T19:30:00Z' }).SIMULATOR_NOW?.toISOString()).toBe('2026-11-20T19:30:00.000Z');
+    expect(problems({ SIMULATOR_NOW: 'yesterday' })).toMatch(/SIMULATOR_NOW: must be an ISO instant/);
+  });
+});

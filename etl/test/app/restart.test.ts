@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { LOCK_FILE } from '../../src/db/dataDirLock';
+import { DaemonProcess, tableCounts, type TableCounts } from '../helpers/daemonProcess';
+
+/**
+ * The daemon as real processes on real data dirs: started, stopped, killed and restarted, a
+ * second process on a held dir, and a client stuck on the socket at SIGTERM. A small frozen
+ * world (3 days, scale 0.2, a pinned clock) so every run loads the same rows and takes seconds.
+ */
+describe('daemon restarts on one data dir', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'kpi-restart-'));
+  const rareCron = '0 0 3 1 1 *'; // keep the scheduled jobs out of the comparison
+  const envFor = (dir: string): Record<string, string> => ({
+    DATA_DIR: path.join(root, dir),
+    EMBEDDED_PG_PORT: '0',
+    HTTP_PORT: '0',
+    BACKFILL_DAYS: '3',
+    SIMULATOR_SCALE: '0.2',
+    SIMULATOR_SEED: '11',
+    SIMULATOR_NOW: '2026-11-20T19:30:00Z',
+    SYNC_CRON: rareCron,
+    REFRESH_CRON: rareCron,
+    LOG_LEVEL: 'debug',
+  });
+  let reference: TableCounts;
+  const running: DaemonProcess[] = [];
+  const start = (dir: string) => {
+    const d = new DaemonProcess(envFor(dir));
+    running.push(d);
+    return d;
+  };
+  const stopCleanly = async (d: DaemonProcess) => {
+    d.signal('SIGTERM');
+    const e = await d.exit(20_000);
+    expect(e).toMatchObject({ code: 0, signal: null });
+    expect(e.ms).toBeLessThan(10_000);
+    expect(d.stderr).toContain('"message":"stopped cleanly"');
+    return e;
+  };
+  const expectReference = (c: TableCounts) => {
+    expect(c.counts).toEqual(reference.counts);
+    expect(Object.values(c.duplicateKeys).every((n) => n === 0)).toBe(true);
+  };
+
+  afterAll(async () => {
+    for (const d of running) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  let heldUrl = '';
+  let held: DaemonProcess;
+
+  it('clean stop, then start again: the same rows, no duplicates', async () => {
+    const first = start('a');
+    const url = await first.ready();
+    reference = await tableCounts(url);
+    expect(reference.counts['public.orders']).toBeGreaterThan(20);
+    expect(reference.counts['kpi.orders_daily (materialized)']).toBeGreaterThan(0);
+    expect(Object.values(reference.duplicateKeys)).toEqual(Object.values(reference.duplicateKeys).map(() => 0));
+    const e = await stopCleanly(first);
+    process.stderr.write(`clean stop after start-up: exit ${e.code} in ${e.ms} ms\n`);
+    expect(existsSync(path.join(root, 'a', LOCK_FILE))).toBe(false);
+
+    held = start('a');
+    heldUrl = await held.ready();
+    expectReference(await tableCounts(heldUrl));
+  }, 300_000);
+
+  it('the start banner names a command that exists, and it prints the summary from the running daemon', () => {
+    const named = held.stdout.match(/Today's KPIs:\s+(npm run (\S+))/);
+    expect(named?.[1]).toBe('npm run summary');
+    const repo = path.resolve(__dirname, '../../..');
+    const scripts = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts[named?.[2] ?? '']).toBeDefined();
+    const port = new URL(heldUrl).port;
+    const r = spawnSync('npm', ['run', '--silent', 'summary'], {
+      cwd: repo,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: path.join(root, 'a'), EMBEDDED_PG_PORT: port },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Today \d{4}-\d\d-\d\d \(America\/New_York\)/);
+  }, 90_000);
+
+  it('a second process on the held dir is refused, names the dir and the pid, and writes nothing', async () => {
+    const dir = path.join(root, 'a');
+    const before = { files: readdirSync(dir).sort(), lock: readFileSync(path.join(dir, LOCK_FILE), 'utf8') };
+    const second = start('a');
+    const e = await second.exit(30_000);
+    expect(e.code).toBe(3);
+    expect(second.stderr).toContain(`DATA_DIR ${dir} is in use by another process (pid ${held.pid}`);
+    expect({ files: readdirSync(dir).sort(), lock: readFileSync(path.join(dir, LOCK_FILE), 'utf8') }).toEqual(before);
+    expect(second.stderr).not.toContain('migrations');
+    expectReference(await tableCounts(heldUrl));
+  }, 60_000);
+
+  it('SIGTERM while a client holds the socket and another waits: exit 0 within 10 s; the dir reopens with the same rows', async () => {
+    const holder = new Client({ connectionString: heldUrl });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT count(*) FROM orders');
+    const waiter = new Client({ connectionString: heldUrl });
+    waiter.on('error', () => undefined);
+    const waiting = waiter.connect().then(
+      () => 'connected',
+      () => 'refused',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const e = await stopCleanly(held);
+    process.stderr.write(`SIGTERM with a client holding the socket and one queued: exit ${e.code} in ${e.ms} ms\n`);
+    expect(held.stderr).toContain('"database":"closed"');
+    expect(await waiting).toBe('refused');
+    await holder.end().catch(() => undefined);
+
+    const again = start('a');
+    expectReference(await tableCounts(await again.ready()));
+    await stopCleanly(again);
+  }, 300_000);
+
+  it('two started at the same moment on an empty dir: one runs, the other is refused', async () => {
+    const pair = [start('twins'), start('twins')];
+    const first = await Promise.race(pair.map((d) => d.exit(120_000).then((e) => ({ d, e }))));
+    expect(first.e.code).toBe(3);
+    const winner = pair.find((d) => d !== first.d) as DaemonProcess;
+    expect(first.d.stderr).toContain(`(pid ${winner.pid}`);
+    expectReference(await tableCounts(await winner.ready()));
+    await stopCleanly(winner);
+  }, 300_000);
+
+  it('SIGKILL mid-backfill, then start again: the same rows as the uninterrupted run', async () => {
+    const victim = start('b');
+    await victim.waitFor(/"message":"simulator day committed"/);
+    victim.signal('SIGKILL');
+    expect((await victim.exit()).signal).toBe('SIGKILL');
+    // Killed inside the backfill: its closing line never came.
+    expect(victim.stderr).not.toContain('"message":"simulator sync"');
+
+    const again = start('b');
+    expectReference(await tableCounts(await again.ready()));
+    await stopCleanly(again);
+  }, 300_000);
+
+  it('SIGTERM mid-backfill: finishes the day in flight, exits 0 within 10 s; a restart completes the same rows', async () => {
+    const stopped = start('c');
+    await stopped.waitFor(/"message":"simulator day committed"/);
+    const e = await stopCleanly(stopped);
+    process.stderr.write(`SIGTERM mid-backfill: exit ${e.code} in ${e.ms} ms\n`);
+    expect(stopped.stderr).not.toContain('aggregates refreshed after backfill');
+
+    const again = start('c');
+    expectReference(await tableCounts(await again.ready()));
+    await stopCleanly(again);
+  }, 300_000);
+
+  it('SIGTERM while opening and migrating the database: exit 0 within 10 s; a restart completes the same rows', async () => {
+    const early = start('d');
+    await early.waitFor(/"message":"opening the embedded database"/);
+    const e = await stopCleanly(early);
+    process.stderr.write(`SIGTERM while opening/migrating: exit ${e.code} in ${e.ms} ms\n`);
+    expect(early.stdout).not.toContain('Embedded TimescaleDB is up');
+
+    const again = start('d');
+    expectReference(await tableCounts(await again.ready()));
+    await stopCleanly(again);
+  }, 300_000);
+});
