@@ -42,7 +42,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
   let socket: { url: string; stop: () => Promise<void> } | null = null;
   try {
     const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
-    log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, backend: db.kind });
+    log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, viewsReapplied: m.views?.changed ?? [], backend: db.kind });
     const kpis = await syncCatalog(db);
     const roles = await applyRolePasswords(db, config);
     log.info('catalog and roles', { kpis, rolesWithPassword: roles });
