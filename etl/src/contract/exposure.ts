@@ -25,6 +25,11 @@ export interface ExposedObject {
   source?: string;
   /** A WHERE condition per role (rows the role may not see). */
   rowFilter?: Partial<Record<RoleKey, string>>;
+  /**
+   * The catalog objects this one is another form of (the same KPI over a chosen range or
+   * instant, or per day and campaign): dashboards that follow the time picker query this form.
+   */
+  formOf?: readonly string[];
 }
 
 /** The product cost columns of the products family. */
@@ -39,29 +44,35 @@ const view = (family: ViewFamily, readers: readonly RoleKey[], names: string[]):
   names.map((name) => ({ name, kind: 'view', family, readers }));
 const fn = (family: ViewFamily, readers: readonly RoleKey[], names: string[]): ExposedObject[] =>
   names.map((name) => ({ name, kind: 'function', family, readers }));
+const formOf = (o: ExposedObject[], of: string[]): ExposedObject[] => o.map((x) => ({ ...x, formOf: of }));
 
 export const EXPOSURE: readonly ExposedObject[] = [
   ...view('revenue', ALL, ['revenue_daily', 'revenue_hourly', 'revenue_trend', 'revenue_today']),
-  ...fn('revenue', ALL, ['revenue_comparison']),
+  ...formOf(fn('revenue', ALL, ['revenue_comparison']), ['revenue_today']),
   ...view('revenue', STAFF, ['revenue_by_tier_daily', 'revenue_by_source_daily', 'order_feed']),
 
   ...view('conversion', STAFF, [
     'conversion_daily', 'conversion_by_channel_daily', 'cart_abandonment_daily', 'cart_abandonment_by_stage_daily',
     'cart_abandonment_by_hour', 'cart_abandonment_by_country_daily',
   ]),
-  ...fn('conversion', STAFF, ['conversion_range', 'funnel']),
+  ...formOf(fn('conversion', STAFF, ['conversion_range']), ['conversion_daily']),
+  ...fn('conversion', STAFF, ['funnel']),
 
   ...view('recovery', STAFF, ['cart_recovery', 'cart_recovery_daily']),
-  ...fn('recovery', STAFF, ['cart_recovery_range']),
+  ...formOf(fn('recovery', STAFF, ['cart_recovery_range']), ['cart_recovery']),
 
   ...view('customers', STAFF, ['new_vs_returning_daily', 'clv', 'repeat_rate_90d', 'days_between_purchases']),
-  ...fn('customers', STAFF, ['top_customers', 'clv_at', 'repeat_rate_90d_at']),
+  ...fn('customers', STAFF, ['top_customers']),
+  ...formOf(fn('customers', STAFF, ['clv_at']), ['clv']),
+  ...formOf(fn('customers', STAFF, ['repeat_rate_90d_at']), ['repeat_rate_90d']),
 
-  ...view('campaigns', STAFF, ['email_daily', 'email_campaigns', 'social_daily', 'ads_campaign_daily', 'roas_campaigns', 'marketing_daily', 'referrals_daily']),
-  ...fn('campaigns', STAFF, ['marketing_range']),
+  ...view('campaigns', STAFF, ['email_daily', 'email_campaigns', 'social_daily']),
+  ...formOf(view('campaigns', STAFF, ['ads_campaign_daily']), ['roas_campaigns']),
+  ...view('campaigns', STAFF, ['roas_campaigns', 'marketing_daily', 'referrals_daily']),
+  ...formOf(fn('campaigns', STAFF, ['marketing_range']), ['marketing_daily']),
 
   ...view('operations', STAFF, ['operations_daily', 'support_daily']),
-  ...fn('operations', STAFF, ['operations_range']),
+  ...formOf(fn('operations', STAFF, ['operations_range']), ['operations_daily', 'support_daily']),
 
   { name: 'product_sales_daily', kind: 'view', family: 'products', readers: STAFF, hidden: NO_COST },
   ...view('products', STAFF, ['out_of_stock_incidents_daily']),
@@ -82,4 +93,9 @@ export const EXPOSURE: readonly ExposedObject[] = [
 /** The objects one role reads, with the columns it loses. */
 export function exposedTo(role: RoleKey): ExposedObject[] {
   return EXPOSURE.filter((o) => o.readers.includes(role));
+}
+
+/** Every object computing the catalog object `name`: itself and its declared other forms. */
+export function formsOf(name: string): string[] {
+  return [name, ...EXPOSURE.filter((o) => o.formOf?.includes(name)).map((o) => o.name)];
 }

@@ -7,7 +7,7 @@ export type RoleKey = (typeof ROLE_KEYS)[number];
 
 export const DB_ROLE = { admin: 'kpi_admin', manager: 'kpi_manager', public: 'kpi_public' } as const satisfies Record<RoleKey, string>;
 export type DbRole = (typeof DB_ROLE)[RoleKey];
-export const DB_ROLES: readonly DbRole[] = ROLE_KEYS.map((r) => DB_ROLE[r]);
+export const DB_ROLES = [DB_ROLE.admin, DB_ROLE.manager, DB_ROLE.public] as const;
 
 export const ROLE_SCHEMA = { admin: 'adm', manager: 'mgr', public: 'pub' } as const satisfies Record<RoleKey, string>;
 export type RoleSchema = (typeof ROLE_SCHEMA)[RoleKey];
