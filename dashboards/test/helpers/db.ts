@@ -1,7 +1,8 @@
 // A migrated in-memory PGlite-TimescaleDB with the KPI catalog synced (the shared test-database
 // opener of the contract), and a way to run one statement as one of the login roles.
 import type { PGlite } from '@electric-sql/pglite';
-import { DEFAULT_STORE_TIMEZONE, openSeededKpiDb } from '@kpi/etl/contract';
+import { DEFAULT_STORE_TIMEZONE } from '@kpi/etl/contract';
+import { openSeededKpiDb } from '@kpi/etl/contract/testing';
 
 export const STORE_TZ = DEFAULT_STORE_TIMEZONE;
 
