@@ -10,7 +10,7 @@ export function operations({ S, range, cat }: MainContext): PanelSpec[] {
       w,
       h: 5,
       unit,
-      decimals: unit === 'percentunit' ? 1 : 1,
+      decimals: 1,
       thresholds: cat.thresholds(kpi),
       description: cat.get(kpi).definition,
       queries: [sql(`SELECT ${col} FROM ${S}.operations_range(${range})`, [col])],
