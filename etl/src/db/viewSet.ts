@@ -26,8 +26,8 @@ const ROLE_SCHEMA_GENERATOR = 1;
 
 /**
  * Objects deliberately removed from sql/views, as "schema.name": the runner refuses to drop
- * anything the files do not recreate unless it is listed here, so a view another branch created
- * in a migration is never lost silently.
+ * anything the files do not recreate unless it is listed here, so a view that a migration
+ * created in a KPI schema is never lost silently.
  */
 export const RETIRED_OBJECTS: readonly string[] = [];
 
