@@ -187,9 +187,10 @@ export async function applyViews(
 ): Promise<ApplyViewsResult> {
   const files = readViewFiles(opts.dir);
   const wanted = viewSetChecksums(files);
-  await db.exec(TRACKING_TABLE);
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [opts.lockKey]);
+    // Under the lock: two concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
+    await tx.exec(TRACKING_TABLE);
     const stored = await storedChecksums(tx);
     const changed = [...wanted].filter(([k, v]) => stored.get(k) !== v).map(([k]) => k);
     if (!opts.force && sameSet(stored, wanted)) return { applied: false, changed: [] };

@@ -170,6 +170,18 @@ describe('the view set on a TimescaleDB server', () => {
       const first = await migrate(db, { timeZone: TZ, viewsDir: dir });
       expect(first.views?.applied).toBe(true);
       expect((await migrate(db, { timeZone: TZ, viewsDir: dir })).views?.applied).toBe(false);
+      // Two processes starting together after a view file changed: the set is applied once.
+      const file0 = path.join(dir, 'deviation.sql');
+      writeFileSync(file0, `${readFileSync(file0, 'utf8')}
+-- edited
+`);
+      const other = openServer(url);
+      try {
+        const both = await Promise.all([migrate(db, { timeZone: TZ, viewsDir: dir }), migrate(other, { timeZone: TZ, viewsDir: dir })]);
+        expect(both.map((r) => r.views?.applied).sort()).toEqual([false, true]);
+      } finally {
+        await other.close();
+      }
       const file = path.join(dir, 'products.sql');
       writeFileSync(file, `${readFileSync(file, 'utf8')}\nSELECT 1/0;\n`);
       await expect(migrate(db, { timeZone: TZ, viewsDir: dir })).rejects.toThrow(/^sql\/views\/products\.sql:\d+: division by zero/);
