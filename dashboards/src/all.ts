@@ -8,6 +8,7 @@ import { mainDashboard } from './dashboards/main';
 import { mobileDashboard } from './dashboards/mobile';
 import { publicDashboard } from './dashboards/public';
 import { recoveryDashboard } from './dashboards/recovery';
+import { kpiDocs } from './kpiDocs';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const JSON_DIR = path.join(REPO_ROOT, 'dashboards/json');
@@ -143,7 +144,10 @@ export function managerDatasourceJson(): string {
 /** Every generated file, path relative to the repo root → content. */
 export function generatedFiles(cat?: KpiCatalog): Map<string, string> {
   const files = new Map<string, string>();
-  for (const d of buildDashboards(cat)) files.set(`dashboards/json/${d.file}`, JSON.stringify(d.dashboard, null, 2) + '\n');
+  const catalog = cat ?? new KpiCatalog(loadCatalog());
+  const dashboards = buildDashboards(catalog);
+  for (const d of dashboards) files.set(`dashboards/json/${d.file}`, JSON.stringify(d.dashboard, null, 2) + '\n');
+  files.set('docs/kpis.md', kpiDocs(catalog.entries(), dashboards, REPO_ROOT));
   files.set('provisioning/datasources/kpi.yaml', datasourcesYaml());
   files.set('provisioning/dashboards/kpi.yaml', dashboardProvidersYaml());
   files.set('provisioning/access/manager-datasource.json', managerDatasourceJson());

@@ -1,46 +1,29 @@
-// Targets and thresholds come only from kpi/catalog.json (validated in full by etl/src/kpi/catalog.ts);
+// Targets and thresholds come only from kpi/catalog.json (schema and types in the shared contract);
 // this module reads the few fields dashboards colour by.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { CATALOG_PATH, loadCatalog as loadEntries, type KpiEntry, type KpiUnit } from '@kpi/etl/contract';
 import { ThresholdsMode, type ThresholdsConfig } from '@grafana/schema';
 import { CURRENCY_UNIT } from './config';
 
-export const CATALOG_PATH = path.resolve(__dirname, '../../kpi/catalog.json');
-
-export type KpiUnit = 'currency' | 'count' | 'fraction' | 'percent' | 'ratio' | 'hours' | 'days';
-
-export interface KpiEntry {
-  id: string;
-  name: string;
-  definition: string;
-  unit: KpiUnit;
-  direction: 'higher_is_better' | 'lower_is_better' | 'neutral';
-  roles: string[];
-  target?: number | null;
-  target_period?: 'day' | 'month' | 'range' | null;
-  target_low?: number | null;
-  target_high?: number | null;
-  benchmark?: number | null;
-  warn_below?: number | null;
-  warn_above?: number | null;
-  step_benchmarks?: Record<string, number> | null;
-  alert?: Record<string, string | number | boolean> | null;
-}
+export { CATALOG_PATH, type KpiEntry, type KpiUnit } from '@kpi/etl/contract';
 
 export interface Catalog {
   kpis: KpiEntry[];
 }
 
+/** The catalog, validated by the same schema the ETL syncs it with. */
 export function loadCatalog(file = CATALOG_PATH): Catalog {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Catalog;
-  if (!Array.isArray(parsed.kpis)) throw new Error(`${file}: no "kpis" array`);
-  return parsed;
+  return { kpis: loadEntries(file) };
 }
 
 export class KpiCatalog {
   private readonly byId: Map<string, KpiEntry>;
   constructor(catalog: Catalog) {
     this.byId = new Map(catalog.kpis.map((k) => [k.id, k]));
+  }
+
+  /** Every entry, in catalog order. */
+  entries(): KpiEntry[] {
+    return [...this.byId.values()];
   }
 
   get(id: string): KpiEntry {

@@ -1,15 +1,17 @@
 import type { DataSourceRef } from '@grafana/schema';
+import { DB_ROLE, DEFAULT_STORE_TIMEZONE, ROLE_SCHEMA, type RoleKey } from '@kpi/etl/contract';
 
 /** A datasource reference with both parts set (Grafana resolves by uid, checks type). */
 export type DsRef = Required<Pick<DataSourceRef, 'type' | 'uid'>>;
 
-export type Role = 'admin' | 'manager' | 'public';
 
-/** The PostgreSQL schema each role reads (sql/README.md "Roles and schemas"). */
-export const SCHEMA: Record<Role, 'adm' | 'mgr' | 'pub'> = { admin: 'adm', manager: 'mgr', public: 'pub' };
+export type Role = RoleKey;
+
+/** The PostgreSQL schema each role reads (generated from etl/src/contract/exposure.ts). */
+export const SCHEMA = ROLE_SCHEMA;
 
 /** The database login role behind each datasource. */
-export const DB_ROLE: Record<Role, string> = { admin: 'kpi_admin', manager: 'kpi_manager', public: 'kpi_public' };
+export { DB_ROLE };
 
 export const PG_TYPE = 'grafana-postgresql-datasource';
 
@@ -32,7 +34,7 @@ export const ORG_ID: Record<Role, number> = { admin: 1, manager: 2, public: 1 };
  * Dashboards are shown in the store's time zone, the same zone the KPI views bucket days in.
  * The JSON is committed, so the zone is fixed at generation: STORE_TIMEZONE (default as in the ETL).
  */
-export const STORE_TIMEZONE = process.env.STORE_TIMEZONE ?? 'America/New_York';
+export const STORE_TIMEZONE = process.env.STORE_TIMEZONE ?? DEFAULT_STORE_TIMEZONE;
 
 export const CURRENCY_UNIT = `currency${process.env.STORE_CURRENCY ?? 'USD'}`;
 

@@ -7,6 +7,8 @@
 // Sources read: grafana/grafana pkg/tsdb/grafana-postgresql-datasource/macros.go, macros_test.go,
 // sqleng/sql_engine.go; grafana-plugin-sdk-go backend/gtime; public/app/features/plugins/sql.
 
+import { stripSqlComments } from '@kpi/etl/contract';
+
 export interface TimeRange {
   from: Date;
   to: Date;
@@ -310,5 +312,6 @@ export function interpolateMacros(sql: string, o: ExpandOptions): string {
 
 /** Both stages: the statement Grafana 12 sends to PostgreSQL for this rawSql. */
 export function expandSql(rawSql: string, o: ExpandOptions): string {
-  return interpolateMacros(globalSubstitutions(interpolateVariables(rawSql, o), o), o);
+  // Comments go first (quote-aware), as in Grafana 12.4: a macro inside a comment is never expanded.
+  return interpolateMacros(globalSubstitutions(interpolateVariables(stripSqlComments(rawSql), o), o), o);
 }

@@ -76,7 +76,7 @@ describe('postgres macro engine (Grafana 12)', () => {
 
 describe('global substitutions and variables', () => {
   test('$__interval and $__interval_ms', () => {
-    expect(expandSql("time_bucket('$__interval', t) -- $__interval_ms", { ...plain, intervalMs: 3600e3 })).toBe("time_bucket('1h', t) -- 3600000");
+    expect(expandSql("time_bucket('$__interval', t), $__interval_ms", { ...plain, intervalMs: 3600e3 })).toBe("time_bucket('1h', t), 3600000");
     expect(expandSql('$__interval', { ...plain, intervalMs: 30e3 })).toBe('30s');
     expect(expandSql('$__interval', { ...plain, intervalMs: 86400e3 })).toBe('1d');
   });
@@ -121,5 +121,21 @@ describe('Go formatting helpers', () => {
     expect(parseGoDuration('1.5h')).toBe(5400);
     expect(parseGoDuration('20ms')).toBeCloseTo(0.02);
     expect(() => parseGoDuration('5d')).toThrow();
+  });
+});
+
+describe('comments are stripped before expansion', () => {
+  const o: ExpandOptions = {
+    range: { from: new Date('2026-03-05T05:00:00Z'), to: new Date('2026-03-06T05:00:00Z') },
+    intervalMs: 60_000,
+    timescaledb: true,
+  };
+  it('drops -- and /* */ comments, so a macro inside one is not expanded (a bad one would throw)', () => {
+    const sql = "SELECT 1 -- $__timeGroup(bad, nope)\nFROM t /* $__timeFilter() */ WHERE $__timeFilter(time)";
+    expect(expandSql(sql, o)).toBe("SELECT 1 \nFROM t   WHERE time BETWEEN '2026-03-05T05:00:00Z' AND '2026-03-06T05:00:00Z'");
+  });
+  it('keeps comment markers inside strings and quoted identifiers', () => {
+    const sql = `SELECT '-- not a comment' AS "a/*b", 'it''s /* text */' FROM t -- gone`;
+    expect(expandSql(sql, o)).toBe(`SELECT '-- not a comment' AS "a/*b", 'it''s /* text */' FROM t `);
   });
 });

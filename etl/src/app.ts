@@ -76,7 +76,7 @@ export async function startApp(
     const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
     checkStop();
     const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
-    log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, backend: db.kind });
+    log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, viewsReapplied: m.views?.changed ?? [], backend: db.kind });
     checkStop();
     const kpis = await syncCatalog(db);
     const roles = await applyRolePasswords(db, config);

@@ -1,12 +1,10 @@
-// A migrated in-memory PGlite-TimescaleDB (the lead's harness in etl/src/db), the KPI catalog
-// synced into it, and a way to run one statement as one of the login roles.
+// A migrated in-memory PGlite-TimescaleDB with the KPI catalog synced (the shared test-database
+// opener of the contract), and a way to run one statement as one of the login roles.
 import type { PGlite } from '@electric-sql/pglite';
-import { openEmbedded } from '../../../etl/src/db/embedded';
-import { migrate } from '../../../etl/src/db/migrate';
-import { refreshAggregates } from '../../../etl/src/kpi/aggregates';
-import { syncCatalog } from '../../../etl/src/kpi/catalog';
+import { DEFAULT_STORE_TIMEZONE } from '@kpi/etl/contract';
+import { openSeededKpiDb } from '@kpi/etl/contract/testing';
 
-export const STORE_TZ = 'America/New_York';
+export const STORE_TZ = DEFAULT_STORE_TIMEZONE;
 
 export interface KpiDb {
   pglite: PGlite;
@@ -14,11 +12,7 @@ export interface KpiDb {
 }
 
 export async function openKpiDb(seedSql: string): Promise<KpiDb> {
-  const db = await openEmbedded();
-  await migrate(db, { timeZone: STORE_TZ });
-  await syncCatalog(db);
-  await db.pglite.exec(seedSql);
-  await refreshAggregates(db, null, null);
+  const db = await openSeededKpiDb({ timeZone: STORE_TZ, seed: (d) => d.exec(seedSql) });
   return { pglite: db.pglite, close: () => db.close() };
 }
 

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { misspelledVariables } from './typos';
+import { DEFAULT_STORE_TIMEZONE } from '../contract/roles';
 
 /** Error whose message names the bad variable(s), for a clear start-up failure. */
 export class ConfigError extends Error {
@@ -29,7 +30,7 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_PORT: port.default(5433),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
-  STORE_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York').default('America/New_York'),
+  STORE_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York').default(DEFAULT_STORE_TIMEZONE),
   STORE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code').default('USD'),
   SIMULATOR_ENABLED: bool.default(true),
   SIMULATOR_SEED: z.coerce.number().int().default(42),

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db';
+import { renderStoreTimeZone } from './sqlTemplate';
+import { applyViews, VIEWS_DIR, type ApplyViewsResult } from './viewSet';
 
 export const SQL_DIR = path.resolve(__dirname, '../../../sql/migrations');
 /** Arbitrary but fixed key: every process migrating this database takes the same lock. */
@@ -37,26 +39,36 @@ export function readMigrations(dir = SQL_DIR): Migration[] {
     });
 }
 
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
+export { quoteLiteral } from './sqlTemplate';
 /** Migrations are templates only for the store time zone, which the daily buckets bake in. */
-export function renderMigration(sql: string, timeZone: string): string {
-  return sql.replace(/\{\{STORE_TIMEZONE\}\}/g, quoteLiteral(timeZone));
-}
+export const renderMigration = renderStoreTimeZone;
 
 export interface MigrateResult {
   applied: string[];
   skipped: string[];
+  /** The view set (sql/views and the role schemas); null when no views directory was given. */
+  views: ApplyViewsResult | null;
+}
+
+export interface MigrateOptions {
+  timeZone: string;
+  /** Migrations folder; default sql/migrations. */
+  dir?: string;
+  /**
+   * View files folder, or null for migrations only. Defaults to sql/views with the repo's
+   * migrations, and to null when `dir` points elsewhere (a custom migrations folder has no views).
+   */
+  viewsDir?: string | null;
 }
 
 /**
  * Applies pending migrations, each in its own transaction under a transaction-level advisory
  * lock, so two processes starting together apply each migration once. Refuses to run when a
  * migration that was already applied has been edited, or when the store time zone changed.
+ * Then re-applies the view set (sql/views) when a view file or the role exposure changed, or
+ * when a migration ran (it may have replaced a view the set owns).
  */
-export async function migrate(db: Db, opts: { timeZone: string; dir?: string }): Promise<MigrateResult> {
+export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateResult> {
   const migrations = readMigrations(opts.dir);
   // Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
   await db.transaction(async (tx) => {
@@ -98,7 +110,11 @@ export async function migrate(db: Db, opts: { timeZone: string; dir?: string }):
     `INSERT INTO store_settings (key, value) VALUES ('store_timezone', $1) ON CONFLICT (key) DO NOTHING`,
     [opts.timeZone],
   );
-  return { applied, skipped };
+  const viewsDir = opts.viewsDir !== undefined ? opts.viewsDir : opts.dir ? null : VIEWS_DIR;
+  const views = viewsDir
+    ? await applyViews(db, { timeZone: opts.timeZone, dir: viewsDir, force: applied.length > 0, lockKey: MIGRATION_LOCK_KEY })
+    : null;
+  return { applied, skipped, views };
 }
 
 async function checkTimeZone(db: Db, timeZone: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config';
 import type { Queryable } from './db';
-import { quoteLiteral } from './migrate';
+import { quoteLiteral } from './sqlTemplate';
 
 const ROLE_ENV = {
   kpi_admin: 'KPI_ADMIN_PASSWORD',

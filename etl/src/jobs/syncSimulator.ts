@@ -1,10 +1,9 @@
 import type { Db } from '../db/db';
 import { loadBatch } from '../load/loader';
 import type { Logger } from '../log/logger';
-import { DAY_MS, HOUR_MS } from '../sources/types';
 import type { StoreSimulator } from '../sources/simulator';
 import { ProgressBar } from '../util/progress';
-import { addDays, daysBetween, localDay } from '../util/time';
+import { addDays, DAY_MS, daysBetween, HOUR_MS, localDay } from '../util/time';
 
 export const SIM_SOURCE = 'simulator';
 const STREAM = 'store';

@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../db/db';
 import { withLockWaiting, type JobLock } from '../jobs/lock';
+import { DAY_MS } from '../util/time';
 
 /**
  * Refresh order: a hierarchical cagg must come after its base. All of today's caggs are built
@@ -17,13 +18,13 @@ export type ContinuousAggregate = (typeof CONTINUOUS_AGGREGATES)[number];
 /**
  * Materializes [fromUtc, toUtc) of every cagg (null = unbounded). TimescaleDB widens nothing:
  * only buckets fully inside the window are materialized, so callers pass the loaded range and
- * this pads it by a day on each side to cover the partial local days at its edges.
+ * this pads it by two days on each side, more than the partial local day at each edge needs, so
+ * a refresh never stops one bucket short in any zone or on a 25-hour DST day.
  * refresh_continuous_aggregate refuses to run in a transaction block, hence one statement per call.
  */
 export async function refreshAggregates(db: Queryable, fromUtc: Date | null, toUtc: Date | null, serialize?: RefreshSerializer): Promise<void> {
-  const day = 24 * 3600 * 1000;
-  const from = fromUtc ? new Date(fromUtc.getTime() - 2 * day).toISOString() : null;
-  const to = toUtc ? new Date(toUtc.getTime() + 2 * day).toISOString() : null;
+  const from = fromUtc ? new Date(fromUtc.getTime() - 2 * DAY_MS).toISOString() : null;
+  const to = toUtc ? new Date(toUtc.getTime() + 2 * DAY_MS).toISOString() : null;
   for (const name of CONTINUOUS_AGGREGATES) {
     const refresh = () => db.query('CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)', [name, from, to]);
     if (!serialize) {

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db';
 import { LOAD_ORDER, TABLES, type Batch, type Row, type TableName, type TableSpec } from '../schema/tables';
-import { allocateDiscount } from './allocate';
+import { allocateLargestRemainder } from '../util/allocate';
 import { validateRow, type Coerced } from './validate';
 
 /** Rows per INSERT ... SELECT FROM unnest(...) statement. */
@@ -53,7 +53,7 @@ function deriveLineFields(batch: Batch): void {
     if (!order) continue;
     for (const l of ls) if (l.order_valid === undefined) l.order_valid = isValidOrder(order);
     if (ls.every((l) => l.allocated_discount_cents === undefined)) {
-      const parts = allocateDiscount(Number(order.discount_cents ?? 0), ls.map((l) => Number(l.line_subtotal_cents ?? 0)));
+      const parts = allocateLargestRemainder(Math.max(0, Number(order.discount_cents ?? 0)), ls.map((l) => Number(l.line_subtotal_cents ?? 0)));
       ls.forEach((l, i) => (l.allocated_discount_cents = parts[i] ?? 0));
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The raw tables as data: column types, natural key and time column. The loader builds its
  * upserts from this, and the row types below are what source mappers must produce.
- * Keep in step with sql/migrations/0001_raw_schema.sql (a test compares the two).
+ * Keep in step with sql/migrations/0001_raw_schema.sql (etl/test/schema/tables.test.ts compares the two).
  */
 
 export type PgType = 'text' | 'bigint' | 'integer' | 'smallint' | 'boolean' | 'timestamptz' | 'date' | 'jsonb';

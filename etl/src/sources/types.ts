@@ -27,5 +27,5 @@ export interface Page<Raw = unknown> {
   nextPageToken: string | null;
 }
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+/** Durations live in util/time; re-exported here for source code that imports them with the types. */
+export { DAY_MS, HOUR_MS } from '../util/time';

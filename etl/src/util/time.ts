@@ -1,4 +1,9 @@
-/** Local calendar arithmetic in a named time zone without a date library. */
+/** Durations and local calendar arithmetic in a named time zone, without a date library. */
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+/** 24 hours: "N days" before or after an instant is N × DAY_MS (calendar days are local dates). */
+export const DAY_MS = 24 * HOUR_MS;
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -1,12 +1,6 @@
-import { openEmbedded } from '../../src/db/embedded';
-import { migrate } from '../../src/db/migrate';
-import type { Db } from '../../src/db/db';
+import { openMigratedDb, type MigratedDb } from '../../src/contract/testDb';
 
-export type TestDb = Db;
+export type TestDb = MigratedDb;
 
-/** A fresh in-memory PGlite-TimescaleDB with every migration applied. */
-export async function createTestDb(opts: { timeZone?: string } = {}): Promise<TestDb> {
-  const db = await openEmbedded();
-  await migrate(db, { timeZone: opts.timeZone ?? 'America/New_York' });
-  return db;
-}
+/** A fresh in-memory PGlite-TimescaleDB with every migration and the view set applied. */
+export const createTestDb = openMigratedDb;

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { EXPOSURE, exposedTo } from '../../src/contract/exposure';
+import { KPI_SCHEMA, ROLE_KEYS, ROLE_SCHEMA } from '../../src/contract/roles';
+import { roleCreationSql } from '../../src/db/roleSchemas';
 import type { TestDb } from '../helpers/testDb';
 import { createSeededKpiDb, num } from './fixture';
 
@@ -42,6 +43,24 @@ describe('role schemas and grants', () => {
     return { views: v.rows.map((r) => r.n), functions: f.rows.map((r) => r.n) };
   }
 
+  async function viewColumns(schema: string, name: string): Promise<string[]> {
+    const r = await db.query<{ c: string }>(
+      `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      [schema, name],
+    );
+    return r.rows.map((x) => x.c);
+  }
+  /** Result columns of a RETURNS TABLE function, from information_schema.parameters (mode OUT). */
+  async function functionColumns(schema: string, name: string): Promise<string[]> {
+    const r = await db.query<{ c: string }>(
+      `SELECT p.parameter_name AS c FROM information_schema.routines r
+       JOIN information_schema.parameters p ON p.specific_schema = r.specific_schema AND p.specific_name = r.specific_name
+       WHERE r.routine_schema = $1 AND r.routine_name = $2 AND p.parameter_mode = 'OUT' ORDER BY p.ordinal_position`,
+      [schema, name],
+    );
+    return r.rows.map((x) => x.c);
+  }
+
   it('creates login roles with connection limits, timeouts and read-only defaults, idempotently', async () => {
     const r = await db.query<{ rolname: string; rolcanlogin: boolean; rolsuper: boolean; rolconnlimit: number; rolconfig: string[] }>(
       `SELECT rolname, rolcanlogin, rolsuper, rolconnlimit, rolconfig FROM pg_roles WHERE rolname LIKE 'kpi\\_%' ORDER BY rolname`,
@@ -53,9 +72,39 @@ describe('role schemas and grants', () => {
       expect(x.rolconfig).toEqual(expect.arrayContaining(['default_transaction_read_only=on', expect.stringMatching(/^statement_timeout=/)]));
     }
     // Roles are cluster-wide: running the creation block again (another database) must not fail.
-    const sql = readFileSync(path.resolve(__dirname, '../../../sql/migrations/0012_kpi_access.sql'), 'utf8');
-    const block = sql.slice(sql.indexOf('DO $$'), sql.indexOf('END $$;') + 'END $$;'.length);
-    await db.exec(block);
+    await db.exec(roleCreationSql());
+    await db.exec(roleCreationSql());
+  });
+
+  describe.each(ROLE_KEYS)('the %s schema is what the exposure declaration says', (role) => {
+    const schema = ROLE_SCHEMA[role];
+    it('holds exactly the declared objects', async () => {
+      const { views, functions } = await objects(schema);
+      const mine = exposedTo(role);
+      expect(views).toEqual(mine.filter((o) => o.kind === 'view').map((o) => o.name).sort());
+      expect(functions).toEqual(mine.filter((o) => o.kind === 'function').map((o) => o.name).sort());
+    });
+
+    it('gives each object the columns of its source minus the declared losses, in order', async () => {
+      for (const o of exposedTo(role)) {
+        const hidden: readonly string[] = o.hidden?.[role] ?? [];
+        const [srcSchema, srcName] = (o.source ?? `${KPI_SCHEMA}.${o.name}`).split('.') as [string, string];
+        const expected = (o.kind === 'view' ? await viewColumns(srcSchema, srcName) : await functionColumns(srcSchema, srcName)).filter(
+          (c) => !hidden.includes(c),
+        );
+        const actual = o.kind === 'view' ? await viewColumns(schema, o.name) : await functionColumns(schema, o.name);
+        expect({ object: `${schema}.${o.name}`, columns: actual }).toEqual({ object: `${schema}.${o.name}`, columns: expected });
+        for (const h of hidden) expect(actual).not.toContain(h);
+      }
+    });
+  });
+
+  it('the declaration hides every product cost column from managers and lists every kpi view once', () => {
+    const names = EXPOSURE.map((o) => o.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const o of EXPOSURE.filter((x) => x.family === 'products' && x.readers.includes('manager'))) {
+      expect(o.name === 'out_of_stock_incidents_daily' || (o.hidden?.manager ?? []).includes('cogs')).toBe(true);
+    }
   });
 
   it('kpi_manager reads mgr views and functions, none of which carries cost data', async () => {

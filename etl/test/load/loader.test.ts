@@ -1,5 +1,4 @@
 import { loadBatch } from '../../src/load/loader';
-import { allocateDiscount } from '../../src/load/allocate';
 import type { Batch } from '../../src/schema/tables';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
@@ -20,18 +19,6 @@ function smallBatch(): Batch {
     ],
   };
 }
-
-describe('allocateDiscount', () => {
-  it('splits in proportion to subtotals and adds up to the cent', () => {
-    // 500 over 4000:1000 → 400 and 100 exactly.
-    expect(allocateDiscount(500, [4000, 1000])).toEqual([400, 100]);
-    // 100 over three equal lines: 33.33 each → 34, 33, 33 (first line takes the spare cent).
-    expect(allocateDiscount(100, [999, 999, 999])).toEqual([34, 33, 33]);
-    // 1 cent over 1:2 → exact 0.33/0.67 → the larger remainder (second line) gets it.
-    expect(allocateDiscount(1, [100, 200])).toEqual([0, 1]);
-    expect(allocateDiscount(0, [100, 200])).toEqual([0, 0]);
-  });
-});
 
 describe('loadBatch', () => {
   let db: TestDb;

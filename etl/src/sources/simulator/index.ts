@@ -1,3 +1,3 @@
 export { StoreSimulator, type SimulatorOptions } from './simulator';
 export { SIMULATOR_STREAMS, SIMULATOR_TABLES, SIMULATOR_LOOKBACK_MS } from './streams';
-export { localDayStartUtc, zonedTimeToUtc, localDayOf } from './localTime';
+export { localDayStartUtc, zonedTimeToUtc } from './localTime';

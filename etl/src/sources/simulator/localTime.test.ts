@@ -1,4 +1,5 @@
-import { compactDay, dayNumber, dayString, DayClock, localDayOf, localDayStartUtc, localTimeOf, weekday, zonedTimeToUtc } from './localTime';
+import { localDay } from '../../util/time';
+import { compactDay, dayNumber, dayString, DayClock, localDayStartUtc, localTimeOf, weekday, zonedTimeToUtc } from './localTime';
 
 const NY = 'America/New_York';
 
@@ -37,15 +38,15 @@ describe('local days in the store time zone', () => {
   it('finds the local day of an instant whose UTC date is the next day', () => {
     const t = zonedTimeToUtc('2026-11-21', 23, 59, 0, NY);
     expect(t.toISOString()).toBe('2026-11-22T04:59:00.000Z');
-    expect(localDayOf(t, NY)).toBe('2026-11-21');
+    expect(localDay(t, NY)).toBe('2026-11-21');
     expect(localTimeOf(t, NY)).toEqual({ hour: 23, minute: 59 });
   });
 
   it('starts the day after the gap where midnight itself is skipped', () => {
     // Chile springs forward at 00:00 → 01:00 (first Sunday of September 2026 is the 6th).
     const start = localDayStartUtc('2026-09-06', 'America/Santiago');
-    expect(localDayOf(start, 'America/Santiago')).toBe('2026-09-06');
-    expect(localDayOf(new Date(start.getTime() - 1000), 'America/Santiago')).toBe('2026-09-05');
+    expect(localDay(start, 'America/Santiago')).toBe('2026-09-06');
+    expect(localDay(new Date(start.getTime() - 1000), 'America/Santiago')).toBe('2026-09-05');
   });
 
   it('does day arithmetic on plain dates', () => {

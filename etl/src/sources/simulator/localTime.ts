@@ -4,9 +4,9 @@
  * date, not an instant) so that day arithmetic never goes through a time zone.
  */
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+import { DAY_MS, HOUR_MS, localDay, MINUTE_MS } from '../../util/time';
+
+export { DAY_MS, HOUR_MS, MINUTE_MS };
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -113,11 +113,6 @@ export function zonedTimeToUtc(day: string, hour: number, minute: number, second
   return new Date(before); // in a gap: the old offset puts it just past the gap
 }
 
-/** Local calendar day (YYYY-MM-DD) of an instant. */
-export function localDayOf(instant: Date, timeZone: string): string {
-  const w = wallClockAt(instant.getTime(), timeZone);
-  return `${String(w.y).padStart(4, '0')}-${String(w.mo).padStart(2, '0')}-${String(w.d).padStart(2, '0')}`;
-}
 
 /** Local hour and minute of an instant, for tests and hour-of-day curves. */
 export function localTimeOf(instant: Date, timeZone: string): { hour: number; minute: number } {
@@ -131,13 +126,13 @@ export function localTimeOf(instant: Date, timeZone: string): { hour: number; mi
  */
 export function localDayStartUtc(day: string, timeZone: string): Date {
   const t = zonedTimeToUtc(day, 0, 0, 0, timeZone);
-  if (localDayOf(t, timeZone) === day) return t;
+  if (localDay(t, timeZone) === day) return t;
   // Landed on the previous day (gap at midnight): walk forward to the first instant of `day`.
   let lo = t.getTime();
   let hi = lo + 3 * HOUR_MS;
   while (hi - lo > 1000) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    if (localDayOf(new Date(mid), timeZone) === day) hi = mid;
+    if (localDay(new Date(mid), timeZone) === day) hi = mid;
     else lo = mid;
   }
   return new Date(hi);

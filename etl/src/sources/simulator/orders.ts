@@ -5,7 +5,7 @@
  */
 import { CARRIERS, LOCATIONS } from './catalog';
 import type { SimContext } from './context';
-import { allocateLargestRemainder } from './allocate';
+import { allocateLargestRemainder } from '../../util/allocate';
 import { itemsSummary, type BasketLine } from './basket';
 import type { CustomerRef } from './customers';
 import { HOUR_MS, MINUTE_MS, DAY_MS } from './localTime';

@@ -1,5 +1,6 @@
 import { TABLES, type Batch, type Row, type TableName } from '../../schema/tables';
-import { localDayOf, localDayStartUtc, localTimeOf } from './localTime';
+import { localDay } from '../../util/time';
+import { localDayStartUtc, localTimeOf } from './localTime';
 import { StoreSimulator, type SimulatorOptions } from './simulator';
 import { SIMULATOR_STREAMS, SIMULATOR_TABLES } from './streams';
 
@@ -225,7 +226,7 @@ describe('StoreSimulator', () => {
     }
     const late = rows(full, 'orders').filter((o) => (o.placed_at as Date).toISOString().slice(0, 10) !== day);
     expect(late.length).toBeGreaterThan(0);
-    for (const o of late) expect(localDayOf(o.placed_at as Date, NY)).toBe(day);
+    for (const o of late) expect(localDay(o.placed_at as Date, NY)).toBe(day);
   });
 
   it('handles 23- and 25-hour days', () => {
@@ -235,8 +236,8 @@ describe('StoreSimulator', () => {
     const march = new StoreSimulator({ ...OPTS, openedOn: '2026-03-01' }).day('2026-03-08', FAR);
     expect(rows(march, 'uptime_probes').filter((p) => p.target === 'etl-health').length).toBe(23 * 12);
     for (const [b, d] of [[spring, '2026-11-01'], [march, '2026-03-08']] as const) {
-      for (const s of rows(b, 'sessions')) expect(localDayOf(s.started_at as Date, NY)).toBe(d);
-      for (const o of rows(b, 'orders')) expect(localDayOf(o.placed_at as Date, NY)).toBe(d);
+      for (const s of rows(b, 'sessions')) expect(localDay(s.started_at as Date, NY)).toBe(d);
+      for (const o of rows(b, 'orders')) expect(localDay(o.placed_at as Date, NY)).toBe(d);
     }
   });
 
@@ -291,7 +292,7 @@ describe('StoreSimulator', () => {
     const opening = sim.day(OPTS.openedOn, FAR);
     for (const o of rows(opening, 'orders')) {
       if (o.customer_id === null) continue;
-      expect(localDayOf(rows(opening, 'customers').find((c) => c.customer_id === o.customer_id)?.created_at as Date, NY)).toBe(OPTS.openedOn);
+      expect(localDay(rows(opening, 'customers').find((c) => c.customer_id === o.customer_id)?.created_at as Date, NY)).toBe(OPTS.openedOn);
     }
   });
 

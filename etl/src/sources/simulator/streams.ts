@@ -3,7 +3,8 @@
  * sync job keys sync_state by them. Records are already rows, so mapping is the identity.
  */
 import { TABLES, type Row, type TableName } from '../../schema/tables';
-import { DAY_MS, type StreamSpec } from '../types';
+import { DAY_MS } from '../../util/time';
+import type { StreamSpec } from '../types';
 
 /** Late edits (verification, shipment, refunds) land within 6.5 days; the ETL re-reads this far back. */
 export const SIMULATOR_LOOKBACK_MS = 3 * DAY_MS;

@@ -20,4 +20,13 @@ describe('allocateLargestRemainder', () => {
     expect(allocateLargestRemainder(5, [])).toEqual([]);
     expect(allocateLargestRemainder(5, [0, 0])).toEqual([5, 0]);
   });
+  it('splits an order discount over its lines to the cent', () => {
+    // 500 over 4000:1000 → 400 and 100 exactly.
+    expect(allocateLargestRemainder(500, [4000, 1000])).toEqual([400, 100]);
+    // 100 over three equal lines: 33.33 each → 34, 33, 33 (first line takes the spare cent).
+    expect(allocateLargestRemainder(100, [999, 999, 999])).toEqual([34, 33, 33]);
+    // 1 cent over 1:2 → exact 0.33/0.67 → the larger remainder (second line) gets it.
+    expect(allocateLargestRemainder(1, [100, 200])).toEqual([0, 1]);
+    expect(allocateLargestRemainder(0, [100, 200])).toEqual([0, 0]);
+  });
 });

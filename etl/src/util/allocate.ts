@@ -1,6 +1,8 @@
 /**
  * Splits an integer amount over weights in proportion, by largest remainder, so the parts add
- * up to the amount exactly (ties go to the earlier part, which keeps it deterministic).
+ * up to the amount exactly (ties go to the earlier part, which keeps it deterministic). With
+ * nothing to be proportional to (all weights 0) the first part takes it all rather than lose
+ * cents. Used for order discounts over lines, by the loader and by the simulator alike.
  */
 export function allocateLargestRemainder(amount: number, weights: readonly number[]): number[] {
   const total = weights.reduce((a, b) => a + b, 0);

@@ -1,0 +1,198 @@
+-- requires: helpers
+-- Conversion family (docs/kpis.md "Conversion"): sessions, visitors and rates per day and per
+-- channel × device, over a range, the four-step funnel, and cart abandonment. Functions that
+-- read raw tables are SECURITY DEFINER because a function called from a view runs as the
+-- querying role, which has no rights on raw tables; they live in `kpi`, on which no role has
+-- USAGE, and are exposed only through the role schemas.
+
+-- ------------------------------------------------------------------ conversion_daily
+-- Session-level facts (sessions table) are preferred; a day without any session rows falls back
+-- to day-level facts as GA4 reports them (traffic_daily), where visitors are the summed `users`
+-- of that day's channel x device rows and a completed checkout is a purchase.
+-- Grafana filters this view on `time`. The per-day distinct visitors are a scalar subquery of
+-- the calendar row, so a filter on `time` applies to the calendar first and only the selected
+-- days are counted, each through the sessions hypertable's started_at index. Readers that do not
+-- select `visitors` (kpi_deviation_daily) never run it. The other counts come from the
+-- sessions_daily aggregate (small, fast to group).
+CREATE VIEW kpi.conversion_daily AS
+WITH s AS (
+  SELECT bucket, sum(sessions) AS sessions, sum(add_to_cart_sessions) AS atc, sum(checkout_sessions) AS chk,
+         sum(completed_checkout_sessions) AS done, sum(purchase_sessions) AS purchases
+  FROM kpi.sessions_daily GROUP BY bucket
+), t AS (
+  SELECT day, sum(sessions) AS sessions, sum(users) AS visitors, sum(add_to_cart_sessions) AS atc,
+         sum(checkout_sessions) AS chk, sum(purchase_sessions) AS purchases
+  FROM public.traffic_daily GROUP BY day
+), m AS (
+  SELECT d.time, d.day,
+         CASE WHEN s.bucket IS NOT NULL THEN 'sessions' WHEN t.day IS NOT NULL THEN 'traffic_daily' END AS data_source,
+         coalesce(s.sessions, t.sessions, 0) AS sessions,
+         CASE WHEN s.bucket IS NOT NULL
+              THEN (SELECT count(DISTINCT x.visitor_id) FROM public.sessions x
+                    WHERE x.started_at >= d.time AND x.started_at < kpi.day_start(d.day + 1))
+              ELSE coalesce(t.visitors, 0) END AS visitors,
+         coalesce(s.atc, t.atc, 0) AS atc,
+         coalesce(s.chk, t.chk, 0) AS chk,
+         coalesce(s.done, t.purchases, 0) AS done,
+         coalesce(s.purchases, t.purchases, 0) AS purchases
+  FROM kpi.days d
+  LEFT JOIN s ON s.bucket = d.time
+  LEFT JOIN t ON t.day = d.day AND s.bucket IS NULL
+)
+SELECT time, day,
+       sessions::bigint, visitors::bigint,
+       atc::bigint AS add_to_cart_sessions, chk::bigint AS checkout_sessions,
+       done::bigint AS completed_checkout_sessions, purchases::bigint AS purchase_sessions,
+       kpi.rate(purchases, sessions) AS conversion_rate,
+       kpi.rate(atc, sessions)       AS add_to_cart_rate,
+       kpi.rate(done, chk)           AS checkout_completion_rate,
+       kpi.catalog_value('conversion_rate', 'target_low')  AS conversion_target_low,
+       kpi.catalog_value('conversion_rate', 'target_high') AS conversion_target_high,
+       data_source
+FROM m;
+COMMENT ON COLUMN kpi.conversion_daily.visitors IS 'distinct visitors of that local day: never sum across days (use conversion_range / funnel for a range)';
+
+CREATE VIEW kpi.conversion_by_channel_daily AS
+SELECT s.bucket AS time, kpi.local_day(s.bucket) AS day, s.channel, s.device,
+       s.sessions::bigint, s.add_to_cart_sessions::bigint, s.checkout_sessions::bigint,
+       s.completed_checkout_sessions::bigint, s.purchase_sessions::bigint,
+       kpi.rate(s.purchase_sessions, s.sessions)                    AS conversion_rate,
+       kpi.rate(s.add_to_cart_sessions, s.sessions)                 AS add_to_cart_rate,
+       kpi.rate(s.completed_checkout_sessions, s.checkout_sessions) AS checkout_completion_rate
+FROM kpi.sessions_daily s;
+
+-- Distinct visitors over the range in one pass: sessions are folded per visitor first.
+CREATE FUNCTION kpi.conversion_range(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (
+  sessions bigint, visitors bigint, add_to_cart_sessions bigint, checkout_sessions bigint,
+  completed_checkout_sessions bigint, purchase_sessions bigint,
+  conversion_rate numeric, add_to_cart_rate numeric, checkout_completion_rate numeric
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+SET work_mem = '64MB'
+AS $$
+  WITH per_visitor AS (
+    SELECT count(*) AS n, count(*) FILTER (WHERE added_to_cart) AS atc, count(*) FILTER (WHERE began_checkout) AS chk,
+           count(*) FILTER (WHERE completed_checkout) AS done, count(*) FILTER (WHERE order_id IS NOT NULL) AS p
+    FROM public.sessions WHERE started_at >= $1 AND started_at < $2
+    GROUP BY visitor_id
+  ), a AS (
+    SELECT coalesce(sum(n), 0)::bigint AS n, count(*) AS v, coalesce(sum(atc), 0)::bigint AS atc,
+           coalesce(sum(chk), 0)::bigint AS chk, coalesce(sum(done), 0)::bigint AS done, coalesce(sum(p), 0)::bigint AS p
+    FROM per_visitor
+  )
+  SELECT n, v, atc, chk, done, p, kpi.rate(p, n), kpi.rate(atc, n), kpi.rate(done, chk) FROM a
+$$;
+
+-- ------------------------------------------------------------------ funnel
+-- Steps count distinct visitors reaching the step with any session in the range. Drop-off of a
+-- step = share of the previous step's visitors that did not reach it. The bottleneck is the
+-- step whose drop-off exceeds its catalog benchmark by the most (ties: the earlier step).
+-- One pass: sessions are first folded per visitor (did this visitor reach each step in the
+-- range?), then visitors are counted per step. A year holds hundreds of thousands of visitors:
+-- the larger work_mem keeps their hash table in memory instead of spilling.
+CREATE FUNCTION kpi.funnel(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (
+  step_no int, step text, visitors bigint, step_rate numeric, drop_off_pct numeric,
+  benchmark_drop_off_pct numeric, excess_drop_off_pct numeric, is_bottleneck boolean
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+SET work_mem = '64MB'
+AS $$
+  WITH per_visitor AS (
+    SELECT bool_or(added_to_cart) AS atc, bool_or(began_checkout) AS chk, bool_or(order_id IS NOT NULL) AS ord
+    FROM public.sessions WHERE started_at >= $1 AND started_at < $2
+    GROUP BY visitor_id
+  ), a AS (
+    SELECT count(*) AS s1, count(*) FILTER (WHERE atc) AS s2,
+           count(*) FILTER (WHERE chk) AS s3, count(*) FILTER (WHERE ord) AS s4
+    FROM per_visitor
+  ), b AS (
+    SELECT step_benchmarks FROM public.kpi_catalog WHERE id = 'funnel'
+  ), steps AS (
+    SELECT x.step_no, x.step, x.n, x.prev,
+           round((x.prev - x.n) * 100.0 / NULLIF(x.prev, 0), 2) AS drop_pct,
+           round(((SELECT step_benchmarks FROM b) ->> x.step)::numeric * 100, 2) AS bench_pct
+    FROM a, LATERAL (VALUES (1, 'visitors', a.s1, NULL::bigint), (2, 'add_to_cart', a.s2, a.s1),
+                            (3, 'checkout', a.s3, a.s2), (4, 'order', a.s4, a.s3)) AS x(step_no, step, n, prev)
+  ), ranked AS (
+    SELECT steps.*, drop_pct - bench_pct AS excess,
+           row_number() OVER (ORDER BY (drop_pct - coalesce(bench_pct, 0)) DESC NULLS LAST, step_no) AS rk
+    FROM steps
+  )
+  SELECT step_no, step, n, kpi.rate(n, prev), drop_pct, bench_pct, excess,
+         (rk = 1 AND drop_pct IS NOT NULL) AS is_bottleneck
+  FROM ranked ORDER BY step_no
+$$;
+
+
+-- ------------------------------------------------------------------ carts
+-- A cart is converted when it has an order, abandoned when it has none and saw no activity for
+-- more than 60 minutes before `at`, otherwise still open (not counted in the rate yet).
+CREATE FUNCTION kpi.cart_status_at(at timestamptz)
+RETURNS TABLE (
+  cart_id text, created_at timestamptz, day date, stage text, country text, subtotal_cents bigint,
+  converted boolean, abandoned boolean, open boolean
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT c.cart_id, c.created_at, kpi.local_day(c.created_at), c.stage, coalesce(c.country, 'unknown'), c.subtotal_cents,
+         c.order_id IS NOT NULL,
+         c.order_id IS NULL AND c.last_activity_at < $1 - INTERVAL '60 minutes',
+         c.order_id IS NULL AND c.last_activity_at >= $1 - INTERVAL '60 minutes'
+  FROM public.carts c
+  WHERE c.created_at <= $1
+$$;
+
+CREATE FUNCTION kpi.cart_abandonment_at(at timestamptz)
+RETURNS TABLE (
+  "time" timestamptz, day date, carts_created bigint, carts_converted bigint, carts_abandoned bigint,
+  carts_open bigint, cart_abandonment_rate numeric
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH c AS (
+    SELECT day, count(*) AS n, count(*) FILTER (WHERE converted) AS conv,
+           count(*) FILTER (WHERE abandoned) AS ab, count(*) FILTER (WHERE open) AS op
+    FROM kpi.cart_status_at($1) GROUP BY day
+  )
+  SELECT d.time, d.day, coalesce(c.n, 0), coalesce(c.conv, 0), coalesce(c.ab, 0), coalesce(c.op, 0),
+         round(1 - c.conv::numeric / NULLIF(c.conv + c.ab, 0), 4)
+  FROM kpi.days d LEFT JOIN c ON c.day = d.day
+  WHERE d.day <= kpi.local_day($1)
+  ORDER BY d.day
+$$;
+
+CREATE VIEW kpi.cart_abandonment_daily AS SELECT * FROM kpi.cart_abandonment_at(now());
+COMMENT ON COLUMN kpi.cart_abandonment_daily.cart_abandonment_rate IS '1 - converted / (converted + abandoned); carts still open (< 60 min idle, no order) are excluded until decided';
+
+CREATE VIEW kpi.cart_abandonment_by_stage_daily AS
+SELECT kpi.day_start(c.day) AS time, c.day, c.stage, count(*) FILTER (WHERE c.abandoned) AS carts_abandoned,
+       count(*) AS carts_created
+FROM kpi.cart_status_at(now()) c
+GROUP BY c.day, c.stage;
+
+CREATE VIEW kpi.cart_abandonment_by_hour AS
+SELECT date_trunc('hour', c.created_at AT TIME ZONE kpi.store_tz()) AT TIME ZONE kpi.store_tz() AS time,
+       c.day,
+       extract(isodow FROM c.created_at AT TIME ZONE kpi.store_tz())::int AS weekday,
+       extract(hour FROM c.created_at AT TIME ZONE kpi.store_tz())::int AS hour_of_day,
+       count(*) AS carts_created,
+       count(*) FILTER (WHERE c.abandoned) AS carts_abandoned,
+       count(*) FILTER (WHERE c.converted) AS carts_converted
+FROM kpi.cart_status_at(now()) c
+GROUP BY 1, 2, 3, 4;
+
+CREATE VIEW kpi.cart_abandonment_by_country_daily AS
+SELECT kpi.day_start(c.day) AS time, c.day, c.country,
+       count(*) AS carts_created,
+       count(*) FILTER (WHERE c.abandoned) AS carts_abandoned,
+       count(*) FILTER (WHERE c.converted) AS carts_converted,
+       round(1 - (count(*) FILTER (WHERE c.converted))::numeric
+                 / NULLIF(count(*) FILTER (WHERE c.converted OR c.abandoned), 0), 4) AS cart_abandonment_rate
+FROM kpi.cart_status_at(now()) c
+GROUP BY c.day, c.country;

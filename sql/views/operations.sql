@@ -1,0 +1,112 @@
+-- requires: helpers
+-- Operations family (docs/kpis.md "Operations"). Orders are attributed to the local day they were placed.
+-- Verification KPIs cover all non-test orders that required verification (a cancellation is
+-- often the outcome of a failed verification, so cancelled orders stay in); shipping time covers
+-- valid orders only. The completion rate only counts orders older than 72 h before `at`, since
+-- younger ones may still be verified.
+
+CREATE FUNCTION kpi.order_operations_at(at timestamptz)
+RETURNS TABLE (
+  order_id text, placed_at timestamptz, day date, requires_verification boolean, matured boolean,
+  verified_at timestamptz, refunded_unverified boolean, valid boolean, shipped_at timestamptz
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT o.order_id, o.placed_at, kpi.local_day(o.placed_at), o.requires_verification,
+         o.placed_at <= $1 - INTERVAL '72 hours',
+         v.verified_at,
+         EXISTS (SELECT 1 FROM public.refunds r WHERE r.order_id = o.order_id AND r.refunded_at <= $1
+                   AND r.reason IN ('verification_failed', 'verification_missing')),
+         o.status <> 'cancelled',
+         s.shipped_at
+  FROM public.orders o
+  LEFT JOIN (SELECT x.order_id, min(x.verified_at) AS verified_at FROM public.verifications x
+             WHERE x.status = 'verified' AND x.verified_at <= $1 GROUP BY x.order_id) v ON v.order_id = o.order_id
+  LEFT JOIN (SELECT x.order_id, min(x.shipped_at) AS shipped_at FROM public.shipments x
+             WHERE x.shipped_at <= $1 GROUP BY x.order_id) s ON s.order_id = o.order_id
+  WHERE NOT o.is_test AND o.placed_at <= $1
+$$;
+
+CREATE FUNCTION kpi.operations_at(at timestamptz)
+RETURNS TABLE (
+  "time" timestamptz, day date,
+  verification_required bigint, verification_required_matured bigint, verified_matured bigint,
+  verification_completion_rate numeric, verified_orders bigint, time_to_verification_hours numeric,
+  refunded_unverified bigint, refund_rate_unverified numeric,
+  shipped_orders bigint, shipping_time_hours numeric
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH a AS (
+    SELECT o.day,
+           count(*) FILTER (WHERE o.requires_verification) AS req,
+           count(*) FILTER (WHERE o.requires_verification AND o.matured) AS req_m,
+           count(*) FILTER (WHERE o.requires_verification AND o.matured AND o.verified_at IS NOT NULL) AS ver_m,
+           count(*) FILTER (WHERE o.requires_verification AND o.verified_at IS NOT NULL) AS ver,
+           avg(extract(epoch FROM (o.verified_at - o.placed_at)) / 3600.0) FILTER (WHERE o.requires_verification) AS ttv,
+           count(*) FILTER (WHERE o.requires_verification AND o.refunded_unverified) AS ref_u,
+           count(*) FILTER (WHERE o.valid AND o.shipped_at IS NOT NULL) AS shipped,
+           avg(extract(epoch FROM (o.shipped_at - CASE WHEN o.requires_verification THEN coalesce(o.verified_at, o.placed_at)
+                                                        ELSE o.placed_at END)) / 3600.0) FILTER (WHERE o.valid) AS ship_h
+    FROM kpi.order_operations_at($1) o GROUP BY o.day
+  )
+  SELECT d.time, d.day,
+         coalesce(a.req, 0), coalesce(a.req_m, 0), coalesce(a.ver_m, 0), kpi.rate(a.ver_m, a.req_m),
+         coalesce(a.ver, 0), round(a.ttv, 2),
+         coalesce(a.ref_u, 0), kpi.rate(a.ref_u, a.req),
+         coalesce(a.shipped, 0), round(a.ship_h, 2)
+  FROM kpi.days d LEFT JOIN a ON a.day = d.day
+  WHERE d.day <= kpi.local_day($1)
+  ORDER BY d.day
+$$;
+CREATE VIEW kpi.operations_daily AS SELECT * FROM kpi.operations_at(now());
+COMMENT ON COLUMN kpi.operations_daily.shipping_time_hours IS 'mean hours from placed (or verified, when verification was required) to first shipment; valid orders';
+
+CREATE VIEW kpi.support_daily AS
+WITH t AS (
+  SELECT kpi.local_day(opened_at) AS day, count(*) AS tickets, count(first_reply_at) AS replied,
+         avg(extract(epoch FROM (first_reply_at - opened_at)) / 3600.0) AS resp_h
+  FROM public.support_tickets GROUP BY 1
+), days AS (
+  SELECT time, day FROM kpi.days
+  UNION
+  SELECT kpi.day_start(day), day FROM t
+)
+SELECT d.time, d.day, coalesce(t.tickets, 0) AS tickets, coalesce(t.replied, 0) AS replied_tickets,
+       round(t.resp_h, 2) AS support_response_hours
+FROM days d LEFT JOIN t ON t.day = d.day;
+
+CREATE FUNCTION kpi.operations_range(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (
+  verification_required bigint, verification_required_matured bigint, verified_matured bigint,
+  verification_completion_rate numeric, time_to_verification_hours numeric,
+  refunded_unverified bigint, refund_rate_unverified numeric,
+  shipped_orders bigint, shipping_time_hours numeric,
+  tickets bigint, replied_tickets bigint, support_response_hours numeric
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH o AS (
+    SELECT * FROM kpi.order_operations_at(now()) WHERE placed_at >= $1 AND placed_at < $2
+  ), a AS (
+    SELECT count(*) FILTER (WHERE requires_verification) AS req,
+           count(*) FILTER (WHERE requires_verification AND matured) AS req_m,
+           count(*) FILTER (WHERE requires_verification AND matured AND verified_at IS NOT NULL) AS ver_m,
+           avg(extract(epoch FROM (verified_at - placed_at)) / 3600.0) FILTER (WHERE requires_verification) AS ttv,
+           count(*) FILTER (WHERE requires_verification AND refunded_unverified) AS ref_u,
+           count(*) FILTER (WHERE valid AND shipped_at IS NOT NULL) AS shipped,
+           avg(extract(epoch FROM (shipped_at - CASE WHEN requires_verification THEN coalesce(verified_at, placed_at)
+                                                    ELSE placed_at END)) / 3600.0) FILTER (WHERE valid) AS ship_h
+    FROM o
+  ), t AS (
+    SELECT count(*) AS tickets, count(first_reply_at) AS replied,
+           avg(extract(epoch FROM (first_reply_at - opened_at)) / 3600.0) AS resp_h
+    FROM public.support_tickets WHERE opened_at >= $1 AND opened_at < $2
+  )
+  SELECT a.req, a.req_m, a.ver_m, kpi.rate(a.ver_m, a.req_m), round(a.ttv, 2), a.ref_u, kpi.rate(a.ref_u, a.req),
+         a.shipped, round(a.ship_h, 2), t.tickets, t.replied, round(t.resp_h, 2)
+  FROM a, t
+$$;
