@@ -11,6 +11,7 @@ import { refreshAggregates } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
+import { startHttp, type HttpService } from './http/service';
 import { StoreSimulator } from './sources/simulator';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
@@ -40,12 +41,15 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
   const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
   let lock: JobLock | null = null;
   let socket: { url: string; stop: () => Promise<void> } | null = null;
+  let http: HttpService | null = null;
   try {
     const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
     log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, backend: db.kind });
     const kpis = await syncCatalog(db);
     const roles = await applyRolePasswords(db, config);
     log.info('catalog and roles', { kpis, rolesWithPassword: roles });
+    http = await startHttp(config, db, log, { now });
+    const heldHttp = http;
 
     if (embedded) {
       socket = await serveEmbedded(embedded.pglite, config.EMBEDDED_PG_PORT);
@@ -74,6 +78,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         run: async () => {
           const s = await syncSimulatorLive(db, sim, simOpts());
           await refreshFor(db, s);
+          await heldHttp.afterSync('simulator', 'live', s);
           if (live) await live.pushChangedOrders(db);
           if (s.changed > 0) log.info('live sync', { changed: s.changed, ms: s.ms });
         },
@@ -82,7 +87,11 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         name: 'sync-simulator-lookback',
         cron: '0 */5 * * * *',
         ttlMs: 10 * 60_000,
-        run: async () => refreshFor(db, await syncSimulator(db, sim, simOpts())),
+        run: async () => {
+          const s = await syncSimulator(db, sim, simOpts());
+          await refreshFor(db, s);
+          await heldHttp.afterSync('simulator', 'lookback', s);
+        },
       });
     }
     scheduler.add({
@@ -109,6 +118,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
       backfill,
       scheduler,
       async stop() {
+        await heldHttp.stop();
         await scheduler.stop();
         await heldSocket?.stop();
         await heldLock.close();
@@ -116,6 +126,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
       },
     };
   } catch (err) {
+    await http?.stop().catch(() => undefined);
     await socket?.stop().catch(() => undefined);
     await lock?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
