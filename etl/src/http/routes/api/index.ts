@@ -70,5 +70,7 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(dashboardRoutes, opts);
+  // Not `opts` itself: it carries this plugin's own prefix, which would apply twice.
+  const { db, cache, timeZone, currency, dbIdentity, ttls, now } = opts;
+  await app.register(dashboardRoutes, { db, cache, timeZone, currency, dbIdentity, ttls, now });
 };
