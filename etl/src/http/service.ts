@@ -57,14 +57,14 @@ export async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
-export async function startHttp(config: Config, db: Db, log: Logger, opts: { now?: () => Date } = {}): Promise<HttpService> {
+export async function startHttp(config: Config, db: Db, log: Logger, opts: { now?: () => Date; redisPrefix?: string } = {}): Promise<HttpService> {
   let redis: Redis | null = null;
   try {
     redis = await connectRedis(config.REDIS_URL);
   } catch (err) {
     log.warn('redis unreachable: the API cache and rate limit are in-process', { error: (err as Error).message });
   }
-  const cache: KpiCache = redis ? new RedisKpiCache(redis) : new MemoryKpiCache();
+  const cache: KpiCache = redis ? new RedisKpiCache(redis, { prefix: opts.redisPrefix }) : new MemoryKpiCache();
   const verifier = await TokenVerifier.create(config);
   if (!verifier.configured) log.warn('API_JWT_SECRET / API_JWT_PUBLIC_KEY not set: /api/v1/dashboard/* answers 503 until one is');
   const server = await buildHttpServer({
@@ -78,6 +78,7 @@ export async function startHttp(config: Config, db: Db, log: Logger, opts: { now
     dbIdentity: databaseIdentity(config),
     rateLimitPerMin: config.API_RATE_LIMIT_PER_MIN,
     readyMaxSyncAgeS: config.READYZ_MAX_SYNC_AGE_S,
+    redisPrefix: opts.redisPrefix,
     now: opts.now,
   });
   let url: string;
