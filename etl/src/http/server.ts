@@ -10,6 +10,7 @@ import type { TokenVerifier } from './auth';
 import type { KpiCache } from './cache';
 import { httpRequestDuration, registry } from './metrics';
 import { installProblemHandlers, PROBLEM_TYPE } from './problem';
+import type { RequestStats } from './requestStats';
 import { apiPlugin } from './routes/api';
 import type { CacheTtls } from './routes/api/dashboard';
 
@@ -29,6 +30,8 @@ export interface HttpDeps {
   redisPrefix?: string;
   ttls?: Partial<CacheTtls>;
   now?: () => Date;
+  /** Per-minute request figures written to the database (system-health dashboard). */
+  requestStats?: RequestStats;
 }
 
 /** One feature's routes: registered on the root instance, each in its own encapsulated scope. */
@@ -94,7 +97,9 @@ export async function buildHttpServer(deps: HttpDeps, plugins: RoutePlugin[] = r
   installProblemHandlers(app, (err) => deps.log.error('http request failed', { error: err instanceof Error ? err.message : String(err) }));
 
   app.addHook('onResponse', async (req, reply) => {
-    httpRequestDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const route = req.routeOptions.url ?? 'unmatched';
+    httpRequestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    deps.requestStats?.record(route, reply.statusCode, reply.elapsedTime);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

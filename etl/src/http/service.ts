@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger';
 import { TokenVerifier } from './auth';
 import { MemoryKpiCache, RedisKpiCache, type KpiCache } from './cache';
 import { recordSyncRun } from './metrics';
+import { RequestStats } from './requestStats';
 import { daysOf } from './routes/api/timeframe';
 import { buildHttpServer } from './server';
 
@@ -67,7 +68,9 @@ export async function startHttp(config: Config, db: Db, log: Logger, opts: { now
   const cache: KpiCache = redis ? new RedisKpiCache(redis, { prefix: opts.redisPrefix }) : new MemoryKpiCache();
   const verifier = await TokenVerifier.create(config);
   if (!verifier.configured) log.warn('API_JWT_SECRET / API_JWT_PUBLIC_KEY not set: /api/v1/dashboard/* answers 503 until one is');
+  const requestStats = new RequestStats();
   const server = await buildHttpServer({
+    requestStats,
     db,
     log,
     cache,
@@ -89,6 +92,9 @@ export async function startHttp(config: Config, db: Db, log: Logger, opts: { now
     throw err;
   }
   log.info('http server listening', { url, cache: cache.kind });
+  const flushStats = (all: boolean) => requestStats.flush(db, all).catch((err: unknown) => log.warn('api request stats not written', { error: (err as Error).message }));
+  const flusher = setInterval(() => void flushStats(false), 60_000);
+  flusher.unref();
   const invalidateDays = (days: string[]) => cache.invalidateDays(days);
   return {
     server,
@@ -103,7 +109,9 @@ export async function startHttp(config: Config, db: Db, log: Logger, opts: { now
       }
     },
     async stop() {
+      clearInterval(flusher);
       await server.close();
+      await flushStats(true);
       await cache.close();
     },
   };

@@ -11,6 +11,8 @@ import { refreshAggregates } from '../../src/kpi/aggregates';
 import { syncCatalog } from '../../src/kpi/catalog';
 import { logger } from '../../src/log/logger';
 import { startHttp, type HttpService } from '../../src/http/service';
+import { RequestStats } from '../../src/http/requestStats';
+import { readAs } from '../../src/http/routes/api/kpiReads';
 import { StoreSimulator } from '../../src/sources/simulator';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 import { get, SECRET, SHARED_REDIS, token } from './helpers';
@@ -147,4 +149,23 @@ test('/readyz: database and Redis reachable, last successful sync age per source
   const ok = await get(`${http.url}/readyz`);
   expect(ok.status).toBe(200);
   expect(ok.body.status).toBe('ready');
+});
+
+test('per-minute request figures reach adm.api_request_stats (what the system-health dashboard reads)', async () => {
+  let now = Date.parse('2026-11-20T19:30:10Z');
+  const stats = new RequestStats(() => now);
+  for (let i = 1; i <= 100; i++) stats.record('/api/v1/dashboard/top-products', i === 100 ? 500 : i > 95 ? 401 : 200, i);
+  stats.record('/metrics', 200, 3);
+  expect(await stats.flush(db)).toBe(0); // the minute is not over
+  now += 60_000;
+  expect(await stats.flush(db)).toBe(2);
+  const rows = await readAs(db, 'admin', (q) => q.query<Record<string, unknown>>(`SELECT time, route, requests, errors, rejected, p50_ms, p99_ms, max_ms FROM adm.api_request_stats ORDER BY route`));
+  expect(rows.rows[0]).toMatchObject({ route: '/api/v1/dashboard/top-products', requests: 100, errors: 1, rejected: 4, p50_ms: '50.00', p99_ms: '99.00', max_ms: '100.00' });
+  expect(new Date(rows.rows[0]?.time as string).toISOString()).toBe('2026-11-20T19:30:00.000Z');
+  // A second flush of the same minute (after a restart) adds up.
+  now -= 60_000;
+  stats.record('/metrics', 200, 9);
+  await stats.flush(db, true);
+  const [m] = (await db.query<{ requests: number; max_ms: string }>(`SELECT requests, max_ms FROM api_request_stats WHERE route = '/metrics'`)).rows;
+  expect(m).toEqual({ requests: 2, max_ms: '9.00' });
 });
