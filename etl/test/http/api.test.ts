@@ -347,3 +347,24 @@ describe('OpenAPI', () => {
     expect((r.body.components as { securitySchemes: object }).securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
   });
 });
+
+describe('rate limit', () => {
+  it('per token, counted in Redis: over its budget a token gets a 429 problem with Retry-After; another token is unaffected', async () => {
+    const s = await startTestServer(db, { rateLimitPerMin: 3 });
+    try {
+      const [a, b] = [await token('public'), await token('public')];
+      const url = `${s.url}/api/v1/dashboard/revenue-today`;
+      for (let i = 0; i < 3; i++) expect((await get(url, a)).status).toBe(200);
+      const over = await get(url, a);
+      expect(over.status).toBe(429);
+      expect(over.type).toMatch(/^application\/problem\+json/);
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await get(url, b)).status).toBe(200);
+      expect((await s.redis!.keys(`${s.prefix}rl:*`)).length).toBe(2);
+      // Health and the OpenAPI document need no token and are not limited.
+      for (let i = 0; i < 5; i++) expect((await get(`${s.url}/api/v1/openapi.json`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
