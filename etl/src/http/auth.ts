@@ -41,7 +41,12 @@ export function readPem(value: string): string {
   return value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
 }
 
+/** Verified tokens kept for their lifetime, so a busy client costs one signature check, not one per request. */
+const MAX_REMEMBERED = 10_000;
+
 export class TokenVerifier {
+  private readonly remembered = new Map<string, { principal: Principal; expMs: number; nbfMs: number }>();
+
   private constructor(
     private readonly key: KeyObject | KeyLike | null,
     private readonly alg: 'HS256' | 'RS256' | null,
@@ -64,6 +69,12 @@ export class TokenVerifier {
     if (!m) throw new AuthError(authorization ? 'Authorization header is not "Bearer <token>"' : 'no bearer token');
     const token = m[1] as string;
     const skew = this.cfg.API_JWT_CLOCK_SKEW_S;
+    const known = this.remembered.get(token);
+    if (known) {
+      const now = Date.now();
+      if (now < known.expMs + skew * 1000 && now >= known.nbfMs - skew * 1000) return known.principal;
+      this.remembered.delete(token);
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -80,11 +91,14 @@ export class TokenVerifier {
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + skew) throw new AuthError('token issued in the future (iat)');
     const role = payload.role;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new AuthError(`token role must be one of ${ROLES.join(', ')}`);
-    return {
+    const principal: Principal = {
       role: role as ApiRole,
       sub: typeof payload.sub === 'string' ? payload.sub : null,
       tokenId: createHash('sha256').update(token).digest('base64url').slice(0, 22),
     };
+    if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
+    this.remembered.set(token, { principal, expMs: (payload.exp as number) * 1000, nbfMs: typeof payload.nbf === 'number' ? payload.nbf * 1000 : 0 });
+    return principal;
   }
 }
 

@@ -15,8 +15,8 @@ export interface CacheSpec {
   /** Normalised key (role, endpoint, parameters, database identity); the store adds its prefix. */
   key: string;
   ttlS: number;
-  /** Local days (YYYY-MM-DD) the value depends on, or 'all'. */
-  days: string[] | 'all';
+  /** Local days (YYYY-MM-DD) the value depends on, or 'all'; a function is called only when the value is stored. */
+  days: string[] | 'all' | (() => string[]);
 }
 
 export interface CacheOutcome {
@@ -33,6 +33,11 @@ export interface KpiCache {
 }
 
 const ALL = 'all';
+
+function daysOfSpec(spec: CacheSpec): string[] {
+  if (spec.days === 'all') return [ALL];
+  return typeof spec.days === 'function' ? spec.days() : spec.days;
+}
 
 /** Same-process callers of one key share one computation. */
 class SingleFlight {
@@ -71,7 +76,7 @@ export class MemoryKpiCache implements KpiCache {
 
   private store(spec: CacheSpec, value: string): void {
     this.entries.set(spec.key, { value, expiresAt: this.clock() + spec.ttlS * 1000 });
-    for (const d of spec.days === 'all' ? [ALL] : spec.days) {
+    for (const d of daysOfSpec(spec)) {
       let s = this.byDay.get(d);
       if (!s) this.byDay.set(d, (s = new Set()));
       s.add(spec.key);
@@ -205,7 +210,7 @@ export class RedisKpiCache implements KpiCache {
     try {
       const value = await compute();
       this.maxTtlS = Math.max(this.maxTtlS, spec.ttlS);
-      const days = spec.days === 'all' ? [ALL] : spec.days;
+      const days = daysOfSpec(spec);
       await this.redis
         .eval(STORE, 2 + days.length, this.valueKey(spec.key), this.genKey, ...days.map((d) => this.dayKey(d)), value, String(spec.ttlS), gen, spec.key, String(this.maxTtlS + 60))
         .catch(() => recordCacheError('set'));

@@ -51,7 +51,7 @@ export function databaseIdentity(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR
 
 export async function connectRedis(url: string): Promise<Redis> {
   // Fail fast when Redis is down: the API then answers from the database instead of queueing.
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, commandTimeout: 500 });
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, commandTimeout: 500, enableAutoPipelining: true });
   redis.on('error', () => undefined);
   await redis.connect();
   await redis.ping();

@@ -114,11 +114,18 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     (req) => {
       const q = req.query as { at?: string };
       const at = q.at ? parseInstant('at', q.at, tz) : now();
-      const day = localDay(at, tz);
-      const past = at.getTime() < localMidnight(localDay(now(), tz), tz).getTime();
+      const past = q.at !== undefined && at.getTime() < localMidnight(localDay(now(), tz), tz).getTime();
       return {
         range: null,
-        cache: { params: q.at ? `at=${at.toISOString()}` : 'at=now', ttlS: past ? ttls.historical : ttls.revenue, days: [addDays(day, -8), addDays(day, -7), addDays(day, -6), addDays(day, -5), addDays(day, -4), addDays(day, -3), addDays(day, -2), addDays(day, -1), day] },
+        cache: {
+          params: q.at ? `at=${at.toISOString()}` : 'at=now',
+          ttlS: past ? ttls.historical : ttls.revenue,
+          // The day of `at`, yesterday and the 7 days before (the comparisons).
+          days: () => {
+            const day = localDay(at, tz);
+            return Array.from({ length: 9 }, (_, i) => addDays(day, i - 8));
+          },
+        },
         run: async (db, schema) => reads.revenueToday(db, schema, at),
       };
     },

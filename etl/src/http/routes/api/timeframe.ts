@@ -27,8 +27,8 @@ export interface ResolvedRange {
   timeframe: Timeframe | null;
   /** The range ends before today's local midnight: its figures no longer change by the clock. */
   historical: boolean;
-  /** Local days the range touches. */
-  days: string[];
+  /** Local days the range touches (computed only when a value is stored, not on every hit). */
+  days: () => string[];
 }
 
 /** Raised for a bad parameter; the error handler turns it into a 400 naming it. */
@@ -56,12 +56,19 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
   return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
-/** The instant of local midnight starting a YYYY-MM-DD day in the zone. */
+const midnights = new Map<string, number>();
+
+/** The instant of local midnight starting a YYYY-MM-DD day in the zone (memoised: it is asked on hot paths). */
 export function localMidnight(day: string, timeZone: string): Date {
+  const key = `${timeZone}|${day}`;
+  const known = midnights.get(key);
+  if (known !== undefined) return new Date(known);
+  if (midnights.size > 5000) midnights.clear();
   const wall = Date.parse(`${day}T00:00:00Z`);
   let t = wall - zoneOffsetMs(wall, timeZone);
   // A second pass settles days whose offset differs from the one at the naive guess (DST).
   t = wall - zoneOffsetMs(t, timeZone);
+  midnights.set(key, t);
   return new Date(t);
 }
 
@@ -94,7 +101,6 @@ export function daysOf(from: Date, to: Date, timeZone: string): string[] {
 }
 
 export function resolveRange(q: RangeQuery, now: Date, timeZone: string, fallback: Timeframe): ResolvedRange {
-  const todayStart = localMidnight(localDay(now, timeZone), timeZone);
   if (q.from !== undefined || q.to !== undefined) {
     if (q.timeframe !== undefined) throw new ParamError('timeframe', 'timeframe: give either timeframe or from/to, not both');
     if (q.from === undefined) throw new ParamError('from', 'from is required with to');
@@ -103,9 +109,10 @@ export function resolveRange(q: RangeQuery, now: Date, timeZone: string, fallbac
     const to = parseBound('to', q.to, timeZone);
     if (to.getTime() <= from.getTime()) throw new ParamError('to', 'to must be after from');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new ParamError('from', `the range from..to may span at most ${MAX_RANGE_DAYS} days`);
-    return { from, to, key: `${from.toISOString()}..${to.toISOString()}`, timeframe: null, historical: to.getTime() <= todayStart.getTime(), days: daysOf(from, to, timeZone) };
+    const todayStart = localMidnight(localDay(now, timeZone), timeZone);
+    return { from, to, key: `${from.toISOString()}..${to.toISOString()}`, timeframe: null, historical: to.getTime() <= todayStart.getTime(), days: () => daysOf(from, to, timeZone) };
   }
   const tf = q.timeframe ?? fallback;
   const from = tf === 'mtd' ? localMidnight(`${localDay(now, timeZone).slice(0, 8)}01`, timeZone) : new Date(now.getTime() - Number(tf.slice(0, -1)) * DAY_MS);
-  return { from, to: now, key: tf, timeframe: tf, historical: false, days: daysOf(from, now, timeZone) };
+  return { from, to: now, key: tf, timeframe: tf, historical: false, days: () => daysOf(from, now, timeZone) };
 }
