@@ -263,6 +263,29 @@ describe('tokens', () => {
     expect((await api('revenue-today', skewed)).status).toBe(200);
   });
 
+  it('without a configured key the API answers 503, never an open door', async () => {
+    const server = await buildHttpServer({
+      db,
+      log: logger,
+      cache: new MemoryKpiCache(),
+      redis: null,
+      verifier: await TokenVerifier.create({ API_JWT_CLOCK_SKEW_S: 30 }),
+      timeZone: 'America/New_York',
+      currency: 'USD',
+      dbIdentity: 'none',
+      rateLimitPerMin: 1000,
+      readyMaxSyncAgeS: 0,
+    });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const r = await get(`http://127.0.0.1:${(server.server.address() as AddressInfo).port}/api/v1/dashboard/revenue-today`, admin);
+      expect(r.status).toBe(503);
+      expect(r.body.detail).toMatch(/API_JWT_SECRET or API_JWT_PUBLIC_KEY/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('RS256 with a public key: its tokens verify, an HS256 token made from the public key does not', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
