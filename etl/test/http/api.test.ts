@@ -4,6 +4,8 @@
  * rules and parameter errors.
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import Ajv from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import type { AddressInfo } from 'node:net';
 import { issueToken, TokenVerifier } from '../../src/http/auth';
 import { MemoryKpiCache } from '../../src/http/cache';
@@ -388,6 +390,33 @@ describe('rate limit', () => {
       for (let i = 0; i < 5; i++) expect((await get(`${s.url}/api/v1/openapi.json`)).status).toBe(200);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('OpenAPI response schemas describe what is sent', () => {
+  it('every endpoint, for every role allowed on it, validates against its documented 200 schema', async () => {
+    const doc = (await get(`${srv.url}/api/v1/openapi.json`)).body as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }> };
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const calls: Array<[string, string, string[]]> = [
+      ['revenue-today', 'at=2026-03-06T12:00:00Z', ['admin', 'manager', 'public']],
+      ['conversion-funnel', RANGE, ['admin', 'manager']],
+      ['top-products', RANGE, ['admin', 'manager']],
+      ['customer-insights', RANGE, ['admin', 'manager']],
+      ['campaign-performance', RANGE, ['admin', 'manager']],
+      ['live-orders', 'limit=100', ['admin', 'manager']],
+    ];
+    const tokens: Record<string, string> = { admin, manager, public: pub };
+    for (const [endpoint, query, roles] of calls) {
+      const schema = doc.paths[`/api/v1/dashboard/${endpoint}`]!.get.responses['200']!.content['application/json']!.schema;
+      const validate = ajv.compile(schema);
+      for (const role of roles) {
+        const r = await api(`${endpoint}?${query}`, tokens[role]);
+        expect(r.status).toBe(200);
+        const ok = validate(r.body);
+        expect([endpoint, role, ok ? 'valid' : ajv.errorsText(validate.errors)]).toEqual([endpoint, role, 'valid']);
+      }
     }
   });
 });
