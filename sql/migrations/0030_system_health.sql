@@ -30,3 +30,13 @@ FROM public.api_request_stats;
 
 REVOKE ALL ON adm.etl_runs, adm.dead_letters, adm.api_request_stats FROM PUBLIC;
 GRANT SELECT ON adm.etl_runs, adm.dead_letters, adm.api_request_stats TO kpi_admin;
+
+-- The KPI API reads as the role of each token (SET LOCAL ROLE kpi_admin / kpi_manager /
+-- kpi_public), which needs membership in those roles. A superuser has it anyway; an owner that
+-- may not grant it is told so (the API then answers 500 until an administrator grants it).
+DO $$
+BEGIN
+  GRANT kpi_admin, kpi_manager, kpi_public TO CURRENT_USER;
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'GRANT kpi roles to the ETL login skipped: %', SQLERRM;
+END $$;
