@@ -369,6 +369,7 @@ describe('OpenAPI', () => {
     expect(tp.parameters.find((p) => p.name === 'timeframe')?.schema.enum).toEqual(['1d', '7d', '30d', '90d', 'mtd']);
     expect(tp.parameters.find((p) => p.name === 'limit')?.schema.maximum).toBe(100);
     expect(tp.responses['200']).toBeDefined();
+    expect(Object.keys((tp.responses['4XX'] as { content: object }).content)).toEqual(['application/problem+json']);
     expect((r.body.components as { securitySchemes: object }).securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
   });
 });

@@ -70,7 +70,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
           tags: ['dashboard'],
           security: [{ bearer: [] }],
           querystring: S.querySchema(querystring),
-          response: { 200: response, '4xx': { $ref: 'Problem#' } },
+          response: { 200: response, '4xx': { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } } },
         },
       },
       async (req, reply) => {
