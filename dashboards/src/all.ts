@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BuiltDashboard } from './builder';
 import { KpiCatalog, loadCatalog } from './catalog';
 import { DATASOURCE, DB_ROLE, ORG_ID, PG_TYPE, type Role } from './config';
+import { healthDashboard } from './dashboards/health';
 import { mainDashboard } from './dashboards/main';
 import { mobileDashboard } from './dashboards/mobile';
 import { publicDashboard } from './dashboards/public';
@@ -22,6 +23,7 @@ export function buildDashboards(cat: KpiCatalog = new KpiCatalog(loadCatalog()))
     recoveryDashboard('manager', cat),
     mobileDashboard('manager', cat),
     publicDashboard(cat),
+    healthDashboard(),
   ];
 }
 

@@ -32,6 +32,7 @@ test('dashboard uids are fixed and unique', () => {
     'kpi-recovery-manager',
     'kpi-mobile-manager',
     'kpi-public-revenue',
+    'kpi-health-admin',
   ]);
 });
 

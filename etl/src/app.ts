@@ -12,6 +12,7 @@ import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
+import { startHttp, type HttpService } from './http/service';
 import { StoreSimulator } from './sources/simulator';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
@@ -70,6 +71,7 @@ export async function startApp(
   const checkStop = () => {
     if (signal.aborted) throw new StartAborted('none');
   };
+  let http: HttpService | null = null;
   try {
     if (dirLock) log.info('opening the embedded database', { dataDir: path.resolve(config.DATA_DIR) });
     if (dirLock) embedded = await openEmbeddedThread(path.resolve(config.DATA_DIR, 'pglite'), { signal });
@@ -82,6 +84,8 @@ export async function startApp(
     const roles = await applyRolePasswords(db, config);
     log.info('catalog and roles', { kpis, rolesWithPassword: roles });
     checkStop();
+    http = await startHttp(config, db, log, { now });
+    const heldHttp = http;
 
     let embeddedUrl: string | null = null;
     if (embedded) {
@@ -116,6 +120,7 @@ export async function startApp(
         run: async () => {
           const s = await syncSimulatorLive(db, sim, simOpts());
           await refreshFor(db, s, serialize);
+          await heldHttp.afterSync('simulator', 'live', s);
           if (live) await live.pushChangedOrders(db);
           if (s.changed > 0) log.info('live sync', { changed: s.changed, ms: s.ms });
         },
@@ -124,7 +129,11 @@ export async function startApp(
         name: 'sync-simulator-lookback',
         cron: '0 */5 * * * *',
         ttlMs: 10 * 60_000,
-        run: async () => refreshFor(db, await syncSimulator(db, sim, { ...simOpts(), signal }), serialize),
+        run: async () => {
+          const s = await syncSimulator(db, sim, { ...simOpts(), signal });
+          await refreshFor(db, s, serialize);
+          await heldHttp.afterSync('simulator', 'lookback', s);
+        },
       });
     }
     scheduler.add({
@@ -163,6 +172,7 @@ export async function startApp(
         stopped ??= (async () => {
           const deadline = Date.now() + STOP_BUDGET_MS;
           // Socket clients off first: one holding the session would keep the job in flight waiting.
+          await boundBy(heldHttp.stop(), 2_000);
           await heldDb?.unserve(2_500);
           await boundBy(scheduler.stop(), deadline - Date.now() - 2_000);
           await heldLock.close();
@@ -176,6 +186,7 @@ export async function startApp(
   } catch (err) {
     signal.removeEventListener('abort', onAbort);
     clearTimeout(abortTimer);
+    await http?.stop().catch(() => undefined);
     await lock?.close().catch(() => undefined);
     const database = embedded ? await embedded.shutdown(2_000) : signal.aborted && dirLock ? 'terminated' : 'none';
     dirLock?.release();

@@ -48,6 +48,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
+  API_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 shared secret)').optional(),
+  API_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  API_JWT_AUDIENCE: z.string().min(1).optional(),
+  API_JWT_ISSUER: z.string().min(1).optional(),
+  API_JWT_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
+  API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
+  READYZ_MAX_SYNC_AGE_S: z.coerce.number().int().min(0).default(0),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -77,12 +84,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const raw = /PASSWORD|TOKEN/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
+      const raw = /PASSWORD|TOKEN|SECRET|KEY/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
       problems.push(`${name}: ${issue.message}${raw}`);
     }
   }
   if (parsed.success && Boolean(parsed.data.GRAFANA_URL) !== Boolean(parsed.data.GRAFANA_LIVE_TOKEN)) {
     problems.push('GRAFANA_URL and GRAFANA_LIVE_TOKEN: set both to push live orders to Grafana, or neither');
+  }
+  if (parsed.success && parsed.data.API_JWT_SECRET && parsed.data.API_JWT_PUBLIC_KEY) {
+    problems.push('API_JWT_SECRET and API_JWT_PUBLIC_KEY: set one (HS256 shared secret or RS256 public key), not both');
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;

@@ -20,7 +20,7 @@ describe('daemon on embedded defaults', () => {
   let app: App;
 
   beforeAll(async () => {
-    const config = loadConfig({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0', BACKFILL_DAYS: '5', KPI_MANAGER_PASSWORD: 'manager-secret' });
+    const config = loadConfig({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0', HTTP_PORT: '0', BACKFILL_DAYS: '5', KPI_MANAGER_PASSWORD: 'manager-secret' });
     app = await startApp(config, logger, { now: () => now });
   }, 120_000);
   afterAll(async () => {

@@ -1,0 +1,186 @@
+/**
+ * Load benchmark of the KPI API's cached endpoints on loopback: 100 connections (autocannon, in
+ * its own process) against the real server with the Redis cache and rate limit, first idle,
+ * then while the embedded database runs a 5-second query. Two placements of the embedded
+ * database: in the server's process (as the daemon runs it today) and in a child process served
+ * over its loopback socket.
+ *   npm run bench:api -w etl -- [--duration 10] [--connections 100] [--days 14] [--db both|in-process|child]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type Redis from 'ioredis';
+import type { Db } from '../src/db/db';
+import { openServer } from '../src/db/server';
+import { issueToken, TokenVerifier } from '../src/http/auth';
+import { MemoryKpiCache, RedisKpiCache, type KpiCache } from '../src/http/cache';
+import { buildHttpServer } from '../src/http/server';
+import { connectRedis } from '../src/http/service';
+import { logger } from '../src/log/logger';
+import { seededDb, TZ } from './api-bench-seed';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const DURATION_S = Math.min(60, Math.max(1, Number(arg('duration', '10'))));
+const CONNECTIONS = Math.min(1000, Math.max(1, Number(arg('connections', '100'))));
+const DAYS = Math.max(1, Number(arg('days', '14')));
+const MODE = arg('db', 'both');
+const SECRET = 'bench-secret-bench-secret-bench-secret-00';
+const PATHS = [
+  '/api/v1/dashboard/revenue-today',
+  '/api/v1/dashboard/top-products?timeframe=7d',
+  '/api/v1/dashboard/conversion-funnel?timeframe=30d',
+  '/api/v1/dashboard/customer-insights?timeframe=30d',
+  '/api/v1/dashboard/campaign-performance?timeframe=30d',
+];
+
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function childTs(file: string, args: string[]): ChildProcess {
+  return fork(path.join(__dirname, file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** Runs the load generator; `onStart` fires once requests are flowing. */
+function load(url: string, token: string, durationS: number, onStart?: () => void): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const c = childTs('api-bench-load.ts', [JSON.stringify({ url, paths: PATHS, token, connections: CONNECTIONS, durationS })]);
+    c.on('message', (m: { started?: boolean; result?: LoadResult; error?: string }) => {
+      if (m.started) onStart?.();
+      if (m.result) resolve(m.result);
+      if (m.error) reject(new Error(m.error));
+    });
+    c.on('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
+  });
+}
+
+async function startServer(db: Db, redis: Redis | null, prefix: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const cache: KpiCache = redis ? new RedisKpiCache(redis, { prefix }) : new MemoryKpiCache();
+  const server = await buildHttpServer({
+    db,
+    log: logger,
+    cache,
+    redis,
+    verifier: await TokenVerifier.create({ API_JWT_SECRET: SECRET, API_JWT_CLOCK_SKEW_S: 30 }),
+    timeZone: TZ,
+    currency: 'USD',
+    dbIdentity: `bench-${prefix}`,
+    rateLimitPerMin: 1_000_000_000,
+    readyMaxSyncAgeS: 0,
+    redisPrefix: prefix,
+  });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+async function warm(url: string, token: string): Promise<void> {
+  for (const p of PATHS) {
+    const r = await fetch(url + p, { headers: { authorization: `Bearer ${token}` } });
+    if (r.status !== 200) throw new Error(`${p}: HTTP ${r.status} ${await r.text()}`);
+    await r.arrayBuffer().catch(() => undefined);
+  }
+}
+
+const rows: Array<Record<string, string | number>> = [];
+/**
+ * Besides wall-clock figures (which depend on what else the machine runs: the load average is
+ * printed), the server's own CPU time per request, which does not: 1e6 ÷ it = req/s one core can serve.
+ */
+function report(mode: string, phase: string, r: LoadResult, cpuUs: number, extra = ''): void {
+  const perReq = r.requests > 0 ? Math.round(cpuUs / r.requests) : 0;
+  rows.push({ mode, phase, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, requests: r.requests, 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU µs/req': perReq, load: os.loadavg()[0]!.toFixed(1), note: extra });
+  process.stdout.write(
+    `${mode.padEnd(11)} ${phase.padEnd(10)} ${String(Math.round(r.rps)).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(5)} ms   max ${String(r.max).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}   server CPU ${perReq} µs/req (≈ ${perReq ? Math.round(1e6 / perReq) : '-'} req/s per core)   load avg ${os.loadavg()[0]!.toFixed(1)}${extra ? `   ${extra}` : ''}\n`,
+  );
+}
+
+async function measured(fn: () => Promise<LoadResult>): Promise<[LoadResult, number]> {
+  const c0 = process.cpuUsage();
+  const r = await fn();
+  const c = process.cpuUsage(c0);
+  return [r, c.user + c.system];
+}
+
+async function runMode(mode: 'in-process' | 'child', redis: Redis, token: string): Promise<void> {
+  let db: Db;
+  let child: ChildProcess | null = null;
+  let busy: () => Promise<number>;
+  if (mode === 'in-process') {
+    const local = await seededDb(DAYS);
+    db = local;
+    busy = async () => {
+      const t = Date.now();
+      await local.query('SELECT pg_sleep(5)');
+      return Date.now() - t;
+    };
+  } else {
+    const c = childTs('api-bench-seed.ts', ['--serve']);
+    child = c;
+    const url = await new Promise<string>((resolve, reject) => {
+      c.once('message', (m: { url: string }) => resolve(m.url));
+      c.once('exit', (code) => reject(new Error(`database process exited with ${code}`)));
+    });
+    db = openServer(url);
+    busy = () =>
+      new Promise<number>((resolve) => {
+        const on = (m: { busyMs?: number }) => {
+          if (m.busyMs === undefined) return;
+          c.off('message', on);
+          resolve(m.busyMs);
+        };
+        c.on('message', on);
+        c.send('busy');
+      });
+  }
+  const prefix = `kpi-bench:${randomUUID()}:`;
+  const srv = await startServer(db, redis, prefix);
+  try {
+    await warm(srv.url, token);
+    await load(srv.url, token, 2); // JIT and connection warm-up, not reported
+    report(mode, 'idle', ...(await measured(() => load(srv.url, token, DURATION_S))));
+    let busyMs: Promise<number> | null = null;
+    const [r, cpu] = await measured(() => load(srv.url, token, 5, () => (busyMs = busy())));
+    report(mode, '5-s query', r, cpu, `(the query took ${busyMs ? await busyMs : '?'} ms)`);
+  } finally {
+    await srv.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await db.close();
+    if (child) {
+      child.send('stop');
+      await new Promise((r) => child!.once('exit', r));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  logger.silent = true;
+  const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const token = await issueToken({ role: 'admin', ttlS: 3600, secret: SECRET });
+  process.stdout.write(`KPI API load: ${CONNECTIONS} connections, ${DURATION_S} s idle + 5 s during a 5-second database query, ${PATHS.length} cached endpoints, Redis cache and rate limit\n`);
+  try {
+    if (MODE === 'both' || MODE === 'in-process') await runMode('in-process', redis, token);
+    if (MODE === 'both' || MODE === 'child') await runMode('child', redis, token);
+  } finally {
+    redis.disconnect();
+  }
+  console.table(rows);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`api bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,248 @@
+/**
+ * Response cache of the KPI API: Redis when it answers, an in-process map otherwise, with the same
+ * semantics — a TTL per entry, early invalidation by store day, one recomputation per key at a
+ * time. Values are the serialized JSON bodies, so a hit is sent without re-serializing.
+ *
+ * Invalidation: every entry is indexed under the local days its value depends on (or under
+ * "all" when it depends on the whole history); `invalidateDays` drops the entries of those days.
+ * A global generation counter makes a computation that started before an invalidation discard
+ * its result instead of storing a value that is already stale.
+ */
+import type Redis from 'ioredis';
+import { recordCacheError } from './metrics';
+
+export interface CacheSpec {
+  /** Normalised key (role, endpoint, parameters, database identity); the store adds its prefix. */
+  key: string;
+  ttlS: number;
+  /** Local days (YYYY-MM-DD) the value depends on, or 'all'; a function is called only when the value is stored. */
+  days: string[] | 'all' | (() => string[]);
+}
+
+export interface CacheOutcome {
+  value: string;
+  hit: boolean;
+}
+
+export interface KpiCache {
+  readonly kind: 'redis' | 'memory';
+  getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome>;
+  /** Drops every entry that depends on one of these local days (and every 'all' entry). */
+  invalidateDays(days: string[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+const ALL = 'all';
+
+function daysOfSpec(spec: CacheSpec): string[] {
+  if (spec.days === 'all') return [ALL];
+  return typeof spec.days === 'function' ? spec.days() : spec.days;
+}
+
+/** Same-process callers of one key share one computation. */
+class SingleFlight {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  run(key: string, fn: () => Promise<string>): { promise: Promise<string>; leader: boolean } {
+    const existing = this.inflight.get(key);
+    if (existing) return { promise: existing, leader: false };
+    const promise = fn().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return { promise, leader: true };
+  }
+}
+
+export class MemoryKpiCache implements KpiCache {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly byDay = new Map<string, Set<string>>();
+  private readonly flight = new SingleFlight();
+  private generation = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
+    const e = this.entries.get(spec.key);
+    if (e && e.expiresAt > this.clock()) return { value: e.value, hit: true };
+    if (e) this.entries.delete(spec.key);
+    const { promise } = this.flight.run(spec.key, async () => {
+      const gen = this.generation;
+      const value = await compute();
+      if (gen === this.generation) this.store(spec, value);
+      return value;
+    });
+    return { value: await promise, hit: false };
+  }
+
+  private store(spec: CacheSpec, value: string): void {
+    this.entries.set(spec.key, { value, expiresAt: this.clock() + spec.ttlS * 1000 });
+    for (const d of daysOfSpec(spec)) {
+      let s = this.byDay.get(d);
+      if (!s) this.byDay.set(d, (s = new Set()));
+      s.add(spec.key);
+    }
+    // Bounded memory: expired entries are swept when the map grows.
+    if (this.entries.size > 10_000) {
+      const now = this.clock();
+      for (const [k, v] of this.entries) if (v.expiresAt <= now) this.entries.delete(k);
+    }
+  }
+
+  /** Remaining TTL in seconds of a stored key (null when absent), for tests and diagnostics. */
+  ttl(key: string): number | null {
+    const e = this.entries.get(key);
+    return e ? Math.max(0, Math.round((e.expiresAt - this.clock()) / 1000)) : null;
+  }
+
+  async invalidateDays(days: string[]): Promise<number> {
+    this.generation++;
+    let dropped = 0;
+    for (const d of [...days, ALL]) {
+      const keys = this.byDay.get(d);
+      if (!keys) continue;
+      for (const k of keys) if (this.entries.delete(k)) dropped++;
+      this.byDay.delete(d);
+    }
+    return dropped;
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    this.byDay.clear();
+  }
+}
+
+// Stores a computed value only if no invalidation happened since the computation started, and
+// indexes it under its days. KEYS: value key, generation key, day sets...; ARGV: value, ttl,
+// generation seen, key name, index ttl.
+const STORE = `
+local gen = redis.call('get', KEYS[2]) or '0'
+if gen ~= ARGV[3] then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+for i = 3, #KEYS do
+  redis.call('sadd', KEYS[i], ARGV[4])
+  redis.call('expire', KEYS[i], ARGV[5])
+end
+return 1`;
+
+// Drops the entries indexed under the given day sets. KEYS: generation key, day sets...;
+// ARGV: value-key prefix.
+const INVALIDATE = `
+redis.call('incr', KEYS[1])
+local n = 0
+for i = 2, #KEYS do
+  local members = redis.call('smembers', KEYS[i])
+  for _, m in ipairs(members) do n = n + redis.call('del', ARGV[1] .. m) end
+  redis.call('del', KEYS[i])
+end
+return n`;
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export interface RedisCacheOptions {
+  /** Namespace of every key (tests use a unique one per run). */
+  prefix?: string;
+  /** How long a computation may hold a key's lock before another process takes over. */
+  lockMs?: number;
+  /** How long a caller waits for another process's computation before computing itself. */
+  waitMs?: number;
+}
+
+export class RedisKpiCache implements KpiCache {
+  readonly kind = 'redis' as const;
+  readonly prefix: string;
+  private readonly lockMs: number;
+  private readonly waitMs: number;
+  private readonly flight = new SingleFlight();
+  private readonly token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
+  /** Longest TTL seen, so the day indexes outlive every entry they point at. */
+  private maxTtlS = 3600;
+
+  constructor(private readonly redis: Redis, opts: RedisCacheOptions = {}) {
+    this.prefix = opts.prefix ?? 'kpi:api:';
+    this.lockMs = opts.lockMs ?? 15_000;
+    this.waitMs = opts.waitMs ?? 10_000;
+  }
+
+  valueKey(key: string): string {
+    return `${this.prefix}v:${key}`;
+  }
+
+  private dayKey(day: string): string {
+    return `${this.prefix}d:${day}`;
+  }
+
+  private get genKey(): string {
+    return `${this.prefix}gen`;
+  }
+
+  async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
+    let cached: string | null;
+    try {
+      cached = await this.redis.get(this.valueKey(spec.key));
+    } catch {
+      // Redis down: answer from the database, still one computation per key in this process.
+      recordCacheError('get');
+      return { value: await this.flight.run(spec.key, compute).promise, hit: false };
+    }
+    if (cached !== null) return { value: cached, hit: true };
+    const { promise } = this.flight.run(spec.key, () => this.computeOnce(spec, compute));
+    return { value: await promise, hit: false };
+  }
+
+  /** One computation per key across processes: the lock holder computes, the others wait for its value. */
+  private async computeOnce(spec: CacheSpec, compute: () => Promise<string>): Promise<string> {
+    const lockKey = `${this.prefix}lock:${spec.key}`;
+    const lockToken = `${this.token}:${Math.random().toString(36).slice(2)}`;
+    let locked = false;
+    let gen = '0';
+    try {
+      locked = (await this.redis.set(lockKey, lockToken, 'PX', this.lockMs, 'NX')) === 'OK';
+      if (!locked) {
+        const waited = await this.waitForValue(spec.key);
+        if (waited !== null) return waited;
+      }
+      gen = (await this.redis.get(this.genKey)) ?? '0';
+    } catch {
+      recordCacheError('lock');
+      return compute();
+    }
+    try {
+      const value = await compute();
+      this.maxTtlS = Math.max(this.maxTtlS, spec.ttlS);
+      const days = daysOfSpec(spec);
+      await this.redis
+        .eval(STORE, 2 + days.length, this.valueKey(spec.key), this.genKey, ...days.map((d) => this.dayKey(d)), value, String(spec.ttlS), gen, spec.key, String(this.maxTtlS + 60))
+        .catch(() => recordCacheError('set'));
+      return value;
+    } finally {
+      if (locked) await this.redis.eval(RELEASE, 1, lockKey, lockToken).catch(() => recordCacheError('unlock'));
+    }
+  }
+
+  private async waitForValue(key: string): Promise<string | null> {
+    const deadline = Date.now() + this.waitMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      const v = await this.redis.get(this.valueKey(key));
+      if (v !== null) return v;
+      // The holder finished without storing (invalidated meanwhile, or it failed): compute here.
+      if ((await this.redis.exists(`${this.prefix}lock:${key}`)) === 0) return null;
+    }
+    return null;
+  }
+
+  async invalidateDays(days: string[]): Promise<number> {
+    const sets = [...new Set([...days, ALL])].map((d) => this.dayKey(d));
+    try {
+      return Number(await this.redis.eval(INVALIDATE, 1 + sets.length, this.genKey, ...sets, `${this.prefix}v:`));
+    } catch {
+      recordCacheError('invalidate');
+      return 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The KPI API plugin (mounted at /api/v1): bearer-token auth, a rate limit per token (in Redis
+ * when there is one), the dashboard endpoints, and their OpenAPI document at /openapi.json.
+ * Swagger and the rate limit are registered inside this scope, so they see only the API routes.
+ */
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { FastifyPluginAsync } from 'fastify';
+import type Redis from 'ioredis';
+import type { Principal, TokenVerifier } from '../../auth';
+import { problemSchema } from '../../problem';
+import { dashboardRoutes, type DashboardRoutesOptions } from './dashboard';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on a route; absent = no token needed. */
+    roles?: string[];
+  }
+}
+
+export interface ApiOptions extends DashboardRoutesOptions {
+  verifier: TokenVerifier;
+  /** Requests per minute per token. */
+  rateLimitPerMin: number;
+  /** Rate-limit counters are shared through Redis when given (one budget across daemons). */
+  redis: Redis | null;
+  redisPrefix?: string;
+}
+
+export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
+  app.decorateRequest('principal', null);
+  app.addSchema(problemSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Store KPI API',
+        version: '1.0.0',
+        description:
+          'The dashboard sections as JSON, read from the same role views as the Grafana dashboards. Money fields are decimal strings in `currency`. ' +
+          'Errors are application/problem+json. Tokens: JWT bearer with claim `role` (admin, manager, public) and `exp`; public reads revenue-today only.',
+      },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.routeOptions.config.roles) return;
+    req.principal = await opts.verifier.verify(req.headers.authorization);
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.rateLimitPerMin,
+    timeWindow: 60_000,
+    // After auth, so the budget belongs to the verified token, not to whatever header was sent.
+    hook: 'preHandler',
+    keyGenerator: (req) => req.principal?.tokenId ?? `ip:${req.ip}`,
+    redis: opts.redis ?? undefined,
+    nameSpace: `${opts.redisPrefix ?? 'kpi:api:'}rl:`,
+    // Redis down: serve rather than refuse everyone.
+    skipOnError: true,
+    allowList: (req) => !req.routeOptions.config.roles,
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Not `opts` itself: it carries this plugin's own prefix, which would apply twice.
+  const { db, cache, timeZone, currency, dbIdentity, ttls, now } = opts;
+  await app.register(dashboardRoutes, { db, cache, timeZone, currency, dbIdentity, ttls, now });
+};
