@@ -20,6 +20,8 @@ export async function preflight(config: Config): Promise<void> {
   const problems: string[] = [];
   const ports: { name: string; host: string; port: number }[] = [{ name: 'HTTP_PORT', host: config.HTTP_HOST, port: config.HTTP_PORT }];
   if (!config.DATABASE_URL) ports.unshift({ name: 'EMBEDDED_PG_PORT', host: '127.0.0.1', port: config.EMBEDDED_PG_PORT });
+  const [a, b] = ports;
+  if (a && b && a !== b && a.port !== 0 && a.port === b.port) problems.push(`${b.name}: ${b.port} is also ${a.name}; give each its own port`);
   for (const p of ports) {
     if (p.port === 0) continue; // any free port
     const why = await bindProblem(p.host, p.port);

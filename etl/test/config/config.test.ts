@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import { preflight } from '../../src/config/preflight';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { redact } from '../../src/log/logger';
 
@@ -79,5 +81,22 @@ describe('config checks before anything is written', () => {
   it('SIMULATOR_NOW pins the clock at an ISO instant', () => {
     expect(loadConfig({ SIMULATOR_NOW: '2026-11-20T19:30:00Z' }).SIMULATOR_NOW?.toISOString()).toBe('2026-11-20T19:30:00.000Z');
     expect(problems({ SIMULATOR_NOW: 'yesterday' })).toMatch(/SIMULATOR_NOW: must be an ISO instant/);
+  });
+});
+
+describe('preflight', () => {
+  it('names a port in use, two variables on one port, and an unusable data dir', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      await expect(preflight(loadConfig({ EMBEDDED_PG_PORT: port, HTTP_PORT: '0' }))).rejects.toThrow(/EMBEDDED_PG_PORT: 127\.0\.0\.1:\d+ is already in use/);
+      await expect(preflight(loadConfig({ EMBEDDED_PG_PORT: '0', HTTP_PORT: port }))).rejects.toThrow(/HTTP_PORT: 127\.0\.0\.1:\d+ is already in use/);
+      // With DATABASE_URL the embedded port is not used, so it is not checked.
+      await expect(preflight(loadConfig({ DATABASE_URL: 'postgresql://h/db', EMBEDDED_PG_PORT: port, HTTP_PORT: '0' }))).resolves.toBeUndefined();
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+    await expect(preflight(loadConfig({ EMBEDDED_PG_PORT: '47113', HTTP_PORT: '47113' }))).rejects.toThrow('HTTP_PORT: 47113 is also EMBEDDED_PG_PORT');
   });
 });

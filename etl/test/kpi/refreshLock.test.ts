@@ -1,8 +1,12 @@
+import { Socket } from 'node:net';
 import Redis from 'ioredis';
+import { Client } from 'pg';
+import { migrate } from '../../src/db/migrate';
+import { openServer } from '../../src/db/server';
 import { RedisJobLock } from '../../src/jobs/lock';
 import { CONTINUOUS_AGGREGATES, refreshAggregates } from '../../src/kpi/aggregates';
 import type { Queryable } from '../../src/db/db';
-import { createSeededKpiDb } from './fixture';
+import { createSeededKpiDb, loadFixture } from './fixture';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -83,4 +87,77 @@ describe('continuous aggregate refreshes never overlap', () => {
     release();
     await held;
   }, 60_000);
+});
+
+const SERVER = { host: '127.0.0.1', port: 5434 };
+const reachable = (): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = new Socket();
+    s.setTimeout(1000);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.connect(SERVER.port, SERVER.host);
+  });
+
+/** The failure itself, on a native TimescaleDB server: two pools (two replicas) refreshing together. */
+describe('refreshes on a real TimescaleDB server', () => {
+  const name = `kpi_refresh_${process.pid}_${Date.now()}`;
+  const run = `kpi:test:refresh-server:${process.pid}:${Date.now()}:`;
+  let up = false;
+  let admin: Client | null = null;
+  let a: ReturnType<typeof openServer>;
+  let b: ReturnType<typeof openServer>;
+  const redis: Redis[] = [];
+  beforeAll(async () => {
+    up = await reachable();
+    if (!up) {
+      process.stdout.write(`skipping the real-server refresh test: no TimescaleDB on ${SERVER.host}:${SERVER.port}\n`);
+      return;
+    }
+    admin = new Client({ ...SERVER, user: 'postgres', database: 'postgres' });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = `postgresql://postgres@${SERVER.host}:${SERVER.port}/${name}`;
+    a = openServer(url);
+    b = openServer(url);
+    await migrate(a, { timeZone: 'America/New_York' });
+    await loadFixture(a);
+  }, 120_000);
+  afterAll(async () => {
+    if (!up) return;
+    await a?.close();
+    await b?.close();
+    const keys = await redis[0]?.keys(`${run}*`);
+    if (keys?.length) await redis[0]?.del(...keys);
+    redis.forEach((r) => r.disconnect());
+    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  const rounds = async (serialize: (i: number) => RedisJobLock | undefined) => {
+    const errors: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const results = await Promise.allSettled([a, b, a].map((db, i) => refreshAggregates(db, null, null, serialize(i) ? { lock: serialize(i) as RedisJobLock } : undefined)));
+      for (const r of results) if (r.status === 'rejected') errors.push((r.reason as Error).message);
+      // New invalidations, so the next round has work to do.
+      await a.query(`UPDATE orders SET subtotal_cents = subtotal_cents + 1`);
+    }
+    return errors;
+  };
+
+  it('without the lock, refreshes collide ("due to a concurrent refresh"); with it, none does', async () => {
+    if (!up) return;
+    const unlocked = await rounds(() => undefined);
+    const locks = [0, 1, 2].map(() => {
+      const r = new Redis(REDIS_URL);
+      redis.push(r);
+      return new RedisJobLock(r, run);
+    });
+    const locked = await rounds((i) => locks[i]);
+    process.stderr.write(`real server, 4 rounds of 3 simultaneous refreshes: ${unlocked.length} collisions without the lock, ${locked.length} with it\n`);
+    expect(unlocked.length).toBeGreaterThan(0);
+    expect(unlocked.every((m) => /due to a concurrent refresh/.test(m))).toBe(true);
+    expect(locked).toEqual([]);
+  }, 120_000);
 });
