@@ -17,6 +17,15 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
+const isCentsMap = (v: string): boolean => {
+  try {
+    const o = JSON.parse(v) as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) && Object.values(o).every((c) => Number.isSafeInteger(c) && (c as number) >= 0);
+  } catch {
+    return false;
+  }
+};
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => ['1', 'true', 'yes'].includes(v));
 
@@ -39,6 +48,18 @@ const schema = z.object({
   KPI_PUBLIC_PASSWORD: z.string().min(8).optional(),
   GRAFANA_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
   GRAFANA_LIVE_TOKEN: z.string().min(1).optional(),
+  SQUARE_ACCESS_TOKEN: z.string().min(1).optional(),
+  SQUARE_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('https://connect.squareup.com'),
+  SQUARE_SYNC_CRON: z.string().min(1).default('0 */2 * * * *'),
+  SQUARE_TIER_ATTRIBUTE: z.string().min(1).default('tier'),
+  SQUARE_UNIT_COST_ATTRIBUTE: z.string().min(1).default('unit_cost'),
+  SQUARE_UNIT_COSTS: z.string().refine(isCentsMap, 'must be a JSON object of SKU to unit cost in cents, e.g. {"TEE-1": 1250}').optional(),
+  SQUARE_WEBHOOK_SIGNATURE_KEY: z.string().min(1).optional(),
+  SQUARE_WEBHOOK_URL: z.string().regex(/^https?:\/\//, 'must be the notification URL registered with Square').optional(),
+  LIGHTSPEED_API_KEY: z.string().min(1).optional(),
+  LIGHTSPEED_API_SECRET: z.string().min(1).optional(),
+  LIGHTSPEED_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('https://api.webshopapp.com/en/'),
+  LIGHTSPEED_SYNC_CRON: z.string().min(1).default('30 */5 * * * *'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 

@@ -34,12 +34,15 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, serverWaitMs:
 
 export async function withRetry<T>(policy: RetryPolicy, fn: () => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
   const wait = hooks.sleep ?? sleep;
+  let last: SourceHttpError | null = null;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof BreakerOpenError) throw err;
+      // The breaker opened while this call was retrying: the failure that opened it is the news.
+      if (err instanceof BreakerOpenError) throw last ?? err;
       if (!(err instanceof SourceHttpError) || !err.retryable || attempt >= policy.maxAttempts) throw err;
+      last = err;
       const delayMs = backoffDelay(policy, attempt, err.retryAfterMs, hooks.random);
       hooks.onRetry?.({ attempt, delayMs, error: err });
       await wait(delayMs);

@@ -16,6 +16,22 @@ export const SQUARE_ORDERS_LOOKBACK_MS = 73 * HOUR_MS;
 /** SearchOrders takes at most 10 location ids per call. */
 export const LOCATIONS_PER_SEARCH = 10;
 
+/**
+ * The SDK hands a 2xx body that is not JSON back as data ({ok: false, error: {reason:
+ * 'non-json'}}) instead of throwing, which would read as an empty page; this makes it an error.
+ */
+function checked<T>(label: string, value: T): T {
+  const body = (value as { response?: unknown } | null)?.response ?? value;
+  const e = (body as { ok?: unknown; error?: { reason?: unknown; rawBody?: unknown } } | null);
+  if (e && e.ok === false && e.error) {
+    const raw = typeof e.error.rawBody === 'string' ? e.error.rawBody : '';
+    throw new RecordShapeError(`${label}: response is not valid JSON (${raw.length} bytes, starts ${JSON.stringify(raw.slice(0, 30))})`);
+  }
+  return value;
+}
+
+const call = <T>(api: ApiCaller, label: string, fn: () => Promise<T>): Promise<T> => api.call(label, async () => checked(label, await fn()));
+
 /** State shared by the streams of one Square source within and across runs. */
 export class SquareContext {
   locations: string[] | null = null;
@@ -27,7 +43,7 @@ export class SquareContext {
 
   async ensureLocations(client: SquareClient, api: ApiCaller): Promise<string[]> {
     if (!this.locations) {
-      const r = await api.call('locations.list', () => client.locations.list());
+      const r = await call(api, 'locations.list', () => client.locations.list());
       this.locations = (r.locations ?? []).map((l) => str(l.id, 'location.id'));
     }
     return this.locations;
@@ -38,7 +54,7 @@ export class SquareContext {
     const index = new CatalogIndex(this.catalogOptions);
     let cursor: string | undefined;
     do {
-      const page = await api.call('catalog.list', () => client.catalog.list({ types: 'ITEM,ITEM_VARIATION,CATEGORY', cursor }));
+      const page = await call(api, 'catalog.list', () => client.catalog.list({ types: 'ITEM,ITEM_VARIATION,CATEGORY', cursor }));
       if (!Array.isArray(page.data)) throw new RecordShapeError('catalog.list: objects is not an array');
       for (const o of page.data) index.add(o);
       cursor = page.response.cursor ?? undefined;
@@ -91,7 +107,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
   const locations: SyncStream<SquareClient, Square.Location> = {
     name: 'locations', table: 'locations', primaryKey: ['id'], cursorField: 'createdAt', lookbackMs: 0, pageSize: 1000,
     async fetch(client, _req, api) {
-      const r = await api.call('locations.list', () => client.locations.list());
+      const r = await call(api, 'locations.list', () => client.locations.list());
       const list = arr(r.locations, 'locations');
       ctx.locations = list.map((l) => str(l.id, 'location.id'));
       return { records: list, nextPageToken: null };
@@ -117,7 +133,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
   const customers: SyncStream<SquareClient, Square.Customer> = {
     name: 'customers', table: 'customers', primaryKey: ['id'], cursorField: 'updatedAt', lookbackMs: HOUR_MS, pageSize: 100,
     async fetch(client, req, api) {
-      const r = await api.call('customers.search', () =>
+      const r = await call(api, 'customers.search', () =>
         client.customers.search({
           cursor: req.pageToken ?? undefined,
           limit: BigInt(Math.min(req.pageSize, 100)),
@@ -138,7 +154,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
       const t = readToken(req.pageToken);
       const locationIds = all.slice(t.at * LOCATIONS_PER_SEARCH, (t.at + 1) * LOCATIONS_PER_SEARCH);
       if (locationIds.length === 0) return { records: [], nextPageToken: null };
-      const r = await api.call('orders.search', () =>
+      const r = await call(api, 'orders.search', () =>
         client.orders.search({
           locationIds,
           cursor: t.cursor ?? undefined,
@@ -178,7 +194,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
   const payments = byLocation<Square.Payment>(
     'payments', 'payments',
     async (client, req, locationId, cursor, api) => {
-      const page = await api.call('payments.list', () =>
+      const page = await call(api, 'payments.list', () =>
         client.payments.list({
           locationId, cursor: cursor ?? undefined, limit: Math.min(req.pageSize, 100), sortField: 'UPDATED_AT', sortOrder: 'ASC',
           updatedAtBeginTime: req.since.toISOString(), updatedAtEndTime: req.until.toISOString(),
@@ -195,7 +211,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
   const refunds = byLocation<Square.PaymentRefund>(
     'refunds', 'refunds',
     async (client, req, locationId, cursor, api) => {
-      const page = await api.call('refunds.list', () =>
+      const page = await call(api, 'refunds.list', () =>
         client.refunds.list({
           locationId, cursor: cursor ?? undefined, limit: Math.min(req.pageSize, 100), sortField: 'UPDATED_AT', sortOrder: 'ASC',
           updatedAtBeginTime: req.since.toISOString(), updatedAtEndTime: req.until.toISOString(),
@@ -213,7 +229,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
     async fetch(client, req, api) {
       const locationIds = await ctx.ensureLocations(client, api);
       await ctx.ensureCatalog(client, api);
-      const page = await api.call('inventory.batchGetCounts', () =>
+      const page = await call(api, 'inventory.batchGetCounts', () =>
         client.inventory.batchGetCounts({ locationIds, updatedAfter: req.since.toISOString(), cursor: req.pageToken ?? undefined, limit: Math.min(req.pageSize, 1000), states: ['IN_STOCK'] }),
       );
       return { records: arr(page.response.counts, 'counts'), nextPageToken: page.response.cursor ?? null };
