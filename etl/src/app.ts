@@ -12,6 +12,7 @@ import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
 import { StoreSimulator } from './sources/simulator';
+import { startSources } from './sources/runtime/startSources';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
 
@@ -85,6 +86,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         run: async () => refreshFor(db, await syncSimulator(db, sim, simOpts())),
       });
     }
+    startSources({ db, config, log, scheduler, live, now });
     scheduler.add({
       name: 'refresh-aggregates',
       cron: config.REFRESH_CRON,
