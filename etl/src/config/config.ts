@@ -77,7 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   // Variables that look like ours but are not known are almost always typos.
   for (const key of Object.keys(env)) {
-    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA)_/.test(key) && !CONFIG_KEYS.includes(key)) {
+    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA|SQUARE|LIGHTSPEED)_/.test(key) && !CONFIG_KEYS.includes(key)) {
       problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ')})`);
     }
   }
@@ -85,9 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const raw = /PASSWORD|TOKEN/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
+      const raw = /PASSWORD|TOKEN|SECRET|KEY/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
       problems.push(`${name}: ${issue.message}${raw}`);
     }
+  }
+  if (parsed.success && Boolean(parsed.data.LIGHTSPEED_API_KEY) !== Boolean(parsed.data.LIGHTSPEED_API_SECRET)) {
+    problems.push('LIGHTSPEED_API_KEY and LIGHTSPEED_API_SECRET: set both to sync Lightspeed, or neither');
+  }
+  if (parsed.success && Boolean(parsed.data.SQUARE_WEBHOOK_SIGNATURE_KEY) !== Boolean(parsed.data.SQUARE_WEBHOOK_URL)) {
+    problems.push('SQUARE_WEBHOOK_SIGNATURE_KEY and SQUARE_WEBHOOK_URL: set both to receive Square webhooks, or neither');
   }
   if (parsed.success && Boolean(parsed.data.GRAFANA_URL) !== Boolean(parsed.data.GRAFANA_LIVE_TOKEN)) {
     problems.push('GRAFANA_URL and GRAFANA_LIVE_TOKEN: set both to push live orders to Grafana, or neither');

@@ -127,6 +127,6 @@ export function inventoryCountRow(c: Square.InventoryCount, catalog: CatalogInde
   const at = instant(c.calculatedAt, `${f}.calculated_at`);
   return [{
     sku: catalog.variation(objectId)?.sku ?? objectId, location_id: locationId, counted_at: at,
-    available: wholeQuantity(c.quantity ?? '0', `${f}.quantity`), source: SQUARE, source_id: `${objectId}:${locationId}:${at.toISOString()}`,
+    available: wholeQuantity(c.quantity ?? '0', `${f}.quantity`, true), source: SQUARE, source_id: `${objectId}:${locationId}:${at.toISOString()}`,
   }];
 }

@@ -42,8 +42,8 @@ export function currency(money: unknown): string | null {
 }
 
 /** Square quantities are decimal strings ("2", "1.5"); the raw tables hold whole units. */
-export function wholeQuantity(v: unknown, field: string): number {
-  if (typeof v !== 'string' || !/^\d+(\.0+)?$/.test(v)) throw new RecordShapeError(`${field}: expected a whole quantity string, got ${describe(v)}`);
+export function wholeQuantity(v: unknown, field: string, signed = false): number {
+  if (typeof v !== 'string' || !(signed ? /^-?\d+(\.0+)?$/ : /^\d+(\.0+)?$/).test(v)) throw new RecordShapeError(`${field}: expected a whole quantity string, got ${describe(v)}`);
   return Number.parseInt(v, 10);
 }
 

@@ -146,7 +146,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
   };
 
   const orders: SyncStream<SquareClient, Walked<Square.Order>> = {
-    name: 'orders', table: 'orders', primaryKey: ['id'], cursorField: 'updatedAt', lookbackMs: SQUARE_ORDERS_LOOKBACK_MS, pageSize: 500,
+    name: 'orders', table: 'orders', primaryKey: ['id'], cursorField: 'updatedAt', lookbackMs: SQUARE_ORDERS_LOOKBACK_MS, pageSize: 1000,
     async fetch(client, req: PageRequest, api) {
       const all = await ctx.ensureLocations(client, api);
       await ctx.ensureCatalog(client, api);
