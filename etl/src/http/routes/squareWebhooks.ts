@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { SquareClient } from 'square';
+import type { Config } from '../../config/config';
 import type { Db } from '../../db/db';
 import { loadBatch } from '../../load/loader';
 import type { Logger } from '../../log/logger';
@@ -15,6 +16,7 @@ import type { ApiCaller } from '../../sources/runtime/source';
 import { normalizeSquareError } from '../../sources/square/client';
 import { orderBatch, SQUARE } from '../../sources/square/mapping';
 import type { SquareContext } from '../../sources/square/streams';
+import { squareSource } from '../../sources/square';
 
 export interface SquareWebhookOptions {
   db: Db;
@@ -107,3 +109,16 @@ export const squareWebhooks: FastifyPluginAsync<SquareWebhookOptions> = async (a
     return reply.code(200).send({ ok: true });
   });
 };
+
+/**
+ * Plugin options from configuration, for the shared HTTP server to register with
+ * `app.register(squareWebhooks, opts)`; null unless the token, signature key and URL are all set.
+ */
+export function squareWebhookOptionsFromConfig(
+  config: Config,
+  deps: { db: Db; log: Logger; live: SquareWebhookOptions['live'] },
+): SquareWebhookOptions | null {
+  if (!config.SQUARE_ACCESS_TOKEN || !config.SQUARE_WEBHOOK_SIGNATURE_KEY || !config.SQUARE_WEBHOOK_URL) return null;
+  const source = squareSource({ token: config.SQUARE_ACCESS_TOKEN, baseUrl: config.SQUARE_BASE_URL });
+  return { ...deps, signatureKey: config.SQUARE_WEBHOOK_SIGNATURE_KEY, notificationUrl: config.SQUARE_WEBHOOK_URL, client: source.client, context: source.context };
+}

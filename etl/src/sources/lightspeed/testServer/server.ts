@@ -28,6 +28,8 @@ export class LightspeedStore {
     for (const day of daysBetween(opts.from, localDay(opts.asOf, opts.timeZone))) {
       const b = sim.day(day, opts.asOf);
       for (const c of b.customers ?? []) {
+        // Returning customers come with every day they order on; the account holds each once.
+        if (ids.has(`c:${String(c.customer_id)}`) && s.customers.some((x) => x.id === ids.get(`c:${String(c.customer_id)}`))) continue;
         const [first, ...last] = String(c.name ?? '').split(' ');
         s.customers.push({ id: num(`c:${String(c.customer_id)}`), createdAt: iso(c.created_at), updatedAt: iso(c.created_at), email: c.email, firstname: first, lastname: last.join(' '), addressBillingCity: c.city, addressBillingRegion: c.region, addressBillingCountry: { code: String(c.country ?? '').toLowerCase() } });
       }
