@@ -37,7 +37,7 @@ describe('Lightspeed eCom source over the local Lightspeed server', () => {
     const runs = await runner().runAll();
     expect(runs.map((r) => [r.stream, r.status, r.error])).toEqual([['customers', 'ok', null], ['orders', 'ok', null], ['checkouts', 'ok', null]]);
     const calls = [...server.calls.values()].reduce((a, b) => a + b, 0);
-    expect(calls).toBeGreaterThan(2 * 8);
+    expect(calls).toBeGreaterThan(8);
     // More calls than one window allows, no 429: the client waited for the window to reset.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(runs.find((r) => r.stream === 'checkouts')?.pages).toBe(Math.floor(server.store.checkouts.length / 50) + 1);

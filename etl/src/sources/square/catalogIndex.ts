@@ -3,8 +3,6 @@
  * catalog object id that Square puts on each line item.
  */
 import type { Square } from 'square';
-import type { Row } from '../../schema/tables';
-import { RecordShapeError } from '../runtime/errors';
 import { cents, decimalToCents, optStr, str } from './shape';
 
 export const TIERS = ['Brick', 'Value', 'Premium', 'Top Shelf'] as const;
@@ -81,15 +79,7 @@ export class CatalogIndex {
     };
   }
 
-  /** Product rows for every variation; a missing tier or cost leaves the column empty, so the loader dead-letters it with the reason. */
-  productRows(): Row[] {
-    return [...this.variations.keys()].map((id) => {
-      const info = this.variation(id);
-      if (!info) throw new RecordShapeError(`catalog_object ${id}: not an item variation`);
-      return {
-        sku: info.sku, name: info.name, tier: info.tier, price_cents: info.priceCents, unit_cost_cents: info.unitCostCents, active: info.active,
-        source: 'square', source_id: id,
-      };
-    });
+  variationObjects(): Square.CatalogObject[] {
+    return [...this.variations.values()];
   }
 }

@@ -120,7 +120,7 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
     name: 'catalog', table: 'products', primaryKey: ['id'], cursorField: 'updatedAt', lookbackMs: 0, pageSize: 1000,
     async fetch(client, _req, api) {
       const index = await ctx.loadCatalog(client, api);
-      return { records: index.productRows().map((r) => ({ id: String(r.source_id), type: 'ITEM_VARIATION' }) as Square.CatalogObject), nextPageToken: null };
+      return { records: index.variationObjects(), nextPageToken: null };
     },
     cursorOf: () => null,
     map: (o) => {
