@@ -1,12 +1,13 @@
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/db';
-import type { Scheduler } from '../../jobs/scheduler';
+import type { JobDef, Scheduler } from '../../jobs/scheduler';
 import { refreshAggregates } from '../../kpi/aggregates';
 import type { GrafanaLivePublisher } from '../../live/grafanaLive';
 import type { Logger } from '../../log/logger';
 import { DAY_MS } from '../types';
 import { lightspeedSource } from '../lightspeed';
 import { squareSource } from '../square';
+import type { RetryPolicy } from './retry';
 import type { SourceDef } from './source';
 import { SourceRunner, type StreamRunStats } from './syncStream';
 
@@ -17,6 +18,8 @@ export interface StartSourcesDeps {
   scheduler: Scheduler;
   live: GrafanaLivePublisher | null;
   now?: () => Date;
+  /** Retry policy for every source (the default backs off for seconds). */
+  retry?: RetryPolicy;
 }
 
 interface Enabled {
@@ -52,13 +55,14 @@ export function enabledSources(config: Config): Enabled[] {
  * One scheduled job per enabled source. Each source has its own runner (and breaker) and its
  * own job, so a source that fails or hangs never holds up the others.
  */
-export function startSources(deps: StartSourcesDeps): SourceRunner<unknown>[] {
+export function startSources(deps: StartSourcesDeps): { runners: SourceRunner<unknown>[]; jobs: JobDef[] } {
   const { db, config, log, scheduler, live } = deps;
   const runners: SourceRunner<unknown>[] = [];
+  const jobs: JobDef[] = [];
   for (const { def, cron } of enabledSources(config)) {
-    const runner = new SourceRunner(def, { db, log, now: deps.now, backfillStart: (n) => new Date(n.getTime() - config.BACKFILL_DAYS * DAY_MS) });
+    const runner = new SourceRunner(def, { db, log, now: deps.now, retry: deps.retry, backfillStart: (n) => new Date(n.getTime() - config.BACKFILL_DAYS * DAY_MS) });
     runners.push(runner);
-    scheduler.add({
+    const job: JobDef = {
       name: `sync-${def.name}`,
       cron,
       ttlMs: 30 * 60_000,
@@ -67,10 +71,12 @@ export function startSources(deps: StartSourcesDeps): SourceRunner<unknown>[] {
         await refreshAfter(db, runs);
         if (live) await live.pushChangedOrders(db);
       },
-    });
+    };
+    scheduler.add(job);
+    jobs.push(job);
     log.info('source enabled', { source: def.name, cron, streams: def.streams.map((s) => s.name) });
   }
-  return runners;
+  return { runners, jobs };
 }
 
 async function refreshAfter(db: Db, runs: StreamRunStats[]): Promise<void> {
