@@ -23,6 +23,7 @@ const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000).toISO
 describe('Square source over the SDK and the local Square server', () => {
   let db: TestDb;
   let server: SquareTestServer;
+  let sim: StoreSimulator;
   let clock = now;
   const fastRetry = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 };
   const runner = (opts: { breaker?: { failureThreshold: number; coolDownMs: number } } = {}) =>
@@ -35,7 +36,7 @@ describe('Square source over the SDK and the local Square server', () => {
 
   beforeAll(async () => {
     db = await createTestDb({ timeZone: TZ });
-    const sim = new StoreSimulator({ seed: 7, scale: 1, timeZone: TZ, openedOn: '2026-11-14' });
+    sim = new StoreSimulator({ seed: 7, scale: 1, timeZone: TZ, openedOn: '2026-11-14' });
     const store = SquareStore.fromSimulator(sim, { from: '2026-11-14', asOf: new Date(now.getTime() - DAY_MS), timeZone: TZ });
     server = new SquareTestServer({ store, token: TOKEN });
     await server.start();
@@ -61,6 +62,15 @@ describe('Square source over the SDK and the local Square server', () => {
     expect(await count(`refunds WHERE source = 'square'`)).toBe(server.store.refunds.length);
     expect(await count(`products WHERE source = 'square'`)).toBe(server.store.catalog.filter((o) => o.type === 'ITEM_VARIATION').length);
     expect(await count(`dead_letters WHERE source = 'square'`)).toBe(0);
+    // Inventory changes carry the running balance Square does not send: walked back from the
+    // current count, it equals what the simulated store recorded change by change.
+    const expected: string[] = [];
+    for (let d = new Date('2026-11-14T12:00:00Z'); d.getTime() <= now.getTime() - DAY_MS; d = new Date(d.getTime() + DAY_MS)) {
+      for (const c of sim.day(d.toISOString().slice(0, 10), new Date(now.getTime() - DAY_MS)).inventory_changes ?? []) expected.push(`${String(c.change_id)} ${String(c.delta)} ${String(c.available_after)}`);
+    }
+    const changes = await db.query<{ r: string }>(`SELECT change_id || ' ' || delta || ' ' || available_after AS r FROM inventory_changes WHERE source = 'square' ORDER BY 1`);
+    expect(expected.length).toBeGreaterThan(300);
+    expect(changes.rows.map((x) => x.r)).toEqual(expected.sort());
     // Tier and unit cost came from the catalog's custom attributes.
     const top = PRODUCTS.find((p) => p.sku === 'TOP-001');
     expect(await one(`SELECT tier, price_cents::int AS price, unit_cost_cents::int AS cost FROM products WHERE sku = 'TOP-001'`)).toEqual({ tier: 'Top Shelf', price: top?.priceCents, cost: top?.unitCostCents });
@@ -127,7 +137,7 @@ describe('Square source over the SDK and the local Square server', () => {
     expect(s.orders?.status).toBe('error');
     expect(s.orders?.error).toMatch(/^square\/orders page 1: HTTP 500 API_ERROR\/INTERNAL_SERVER_ERROR/);
     expect(square.breaker.state).toBe('open');
-    expect(['payments', 'refunds', 'inventory_counts'].map((n) => s[n]?.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(['payments', 'refunds', 'inventory_counts', 'inventory_changes'].map((n) => s[n]?.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     // Three attempts opened it; the streams after it did not call the API at all.
     expect(s.orders?.apiCalls).toBe(3);
     expect(other.map((r) => r.status)).toEqual(['ok', 'ok']);
@@ -135,7 +145,7 @@ describe('Square source over the SDK and the local Square server', () => {
     const rows = await db.query<{ stream: string; status: string; breaker_state: string }>(
       `SELECT stream, status, breaker_state FROM etl_runs WHERE source = 'square' ORDER BY id DESC LIMIT 2`,
     );
-    expect(rows.rows).toEqual([{ stream: 'inventory_counts', status: 'skipped', breaker_state: 'open' }, { stream: 'refunds', status: 'skipped', breaker_state: 'open' }]);
+    expect(rows.rows).toEqual([{ stream: 'inventory_changes', status: 'skipped', breaker_state: 'open' }, { stream: 'inventory_counts', status: 'skipped', breaker_state: 'open' }]);
     } finally {
       server.clearFaults();
     }

@@ -49,7 +49,7 @@ describe('startSources', () => {
     expect(runs.rows).toEqual([
       { source: 'lightspeed', status: 'ok', n: 3 },
       { source: 'square', status: 'error', n: 1 },
-      { source: 'square', status: 'skipped', n: 6 },
+      { source: 'square', status: 'skipped', n: 7 },
     ]);
     expect(runners[0]?.breaker.state).toBe('open');
     const orders = await db.query(`SELECT order_id, total_cents::text AS total FROM orders ORDER BY order_id`);

@@ -130,3 +130,41 @@ export function inventoryCountRow(c: Square.InventoryCount, catalog: CatalogInde
     available: wholeQuantity(c.quantity ?? '0', `${f}.quantity`, true), source: SQUARE, source_id: `${objectId}:${locationId}:${at.toISOString()}`,
   }];
 }
+
+/** The location whose available stock the adjustment changes (the API names both ends). */
+export function adjustmentLocation(a: Square.InventoryAdjustment, field: string): string {
+  const loc = a.toState === 'IN_STOCK' ? a.toLocationId ?? a.fromLocationId : a.fromLocationId ?? a.toLocationId;
+  return str(loc, `${field}.${a.toState === 'IN_STOCK' ? 'to' : 'from'}_location_id`);
+}
+
+export interface AdjustmentWithBalance {
+  adjustment: Square.InventoryAdjustment;
+  delta: number;
+  availableAfter: number;
+}
+
+/** Signed effect of an adjustment on the IN_STOCK (available) quantity. */
+export function stockDelta(a: Square.InventoryAdjustment, field: string): number {
+  const q = wholeQuantity(a.quantity ?? '0', `${field}.quantity`);
+  if (a.toState === 'IN_STOCK' && a.fromState !== 'IN_STOCK') return q;
+  if (a.fromState === 'IN_STOCK' && a.toState !== 'IN_STOCK') return -q;
+  return 0;
+}
+
+function changeReason(a: Square.InventoryAdjustment): 'sale' | 'restock' | 'refund' | 'adjustment' {
+  if (a.fromState === 'IN_STOCK' && a.toState === 'SOLD') return 'sale';
+  if (a.fromState === 'SOLD' && a.toState === 'IN_STOCK') return 'refund';
+  if (a.toState === 'IN_STOCK' && (a.fromState === 'NONE' || a.fromState === 'IN_TRANSIT' || a.fromState === 'RECEIVED_FROM_VENDOR')) return 'restock';
+  return 'adjustment';
+}
+
+export function inventoryChangeRow(c: AdjustmentWithBalance, catalog: CatalogIndex): Row[] {
+  const a = c.adjustment;
+  const id = str(a.id, 'inventory_adjustment.id');
+  const f = `inventory_adjustment ${id}`;
+  const objectId = str(a.catalogObjectId, `${f}.catalog_object_id`);
+  return [{
+    change_id: id, changed_at: instant(a.occurredAt, `${f}.occurred_at`), sku: catalog.variation(objectId)?.sku ?? objectId,
+    location_id: adjustmentLocation(a, f), delta: c.delta, available_after: c.availableAfter, reason: changeReason(a), source: SQUARE, source_id: id,
+  }];
+}

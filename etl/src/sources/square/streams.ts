@@ -8,7 +8,7 @@ import { DAY_MS, HOUR_MS } from '../types';
 import type { AnyStream, ApiCaller, PageRequest, SyncStream } from '../runtime/source';
 import { RecordShapeError } from '../runtime/errors';
 import { CatalogIndex, type CatalogOptions } from './catalogIndex';
-import { customerRow, inventoryCountRow, locationRow, orderBatch, paymentRow, refundFromPayment } from './mapping';
+import { customerRow, inventoryChangeRow, inventoryCountRow, locationRow, orderBatch, paymentRow, refundFromPayment, stockDelta, adjustmentLocation, type AdjustmentWithBalance } from './mapping';
 import { str } from './shape';
 
 /** Offline POS orders reach Square up to 72 h late; an hour more covers clock skew. */
@@ -237,5 +237,50 @@ export function squareStreams(ctx: SquareContext): AnyStream<SquareClient>[] {
     map: (c) => inventoryCountRow(c, ctx.catalog),
   };
 
-  return [locations, catalog, customers, orders, payments, refunds, inventory];
+  /**
+   * Square's change history has no running balance, which inventory_changes.available_after
+   * needs: the stream reads the current counts and every adjustment since the window start, and
+   * walks back from the count (newest change first). One logical page per run, so the balance
+   * is computed over the whole window; physical counts are loaded as counts, not as changes.
+   */
+  const inventoryChanges: SyncStream<SquareClient, AdjustmentWithBalance> = {
+    name: 'inventory_changes', table: 'inventory_changes', primaryKey: ['id'], cursorField: 'occurredAt', lookbackMs: HOUR_MS, pageSize: 1000,
+    async fetch(client, req, api) {
+      const locationIds = await ctx.ensureLocations(client, api);
+      await ctx.ensureCatalog(client, api);
+      const current = new Map<string, number>();
+      let cursor: string | undefined;
+      do {
+        const page = await call(api, 'inventory.batchGetCounts', () => client.inventory.batchGetCounts({ locationIds, cursor, limit: 1000, states: ['IN_STOCK'] }));
+        for (const c of arr(page.response.counts, 'counts')) {
+          current.set(`${str(c.catalogObjectId, 'inventory_count.catalog_object_id')}|${str(c.locationId, 'inventory_count.location_id')}`, Number.parseInt(c.quantity ?? '0', 10));
+        }
+        cursor = page.response.cursor ?? undefined;
+      } while (cursor);
+      const adjustments: Square.InventoryAdjustment[] = [];
+      do {
+        const page = await call(api, 'inventory.batchGetChanges', () =>
+          client.inventory.batchGetChanges({ locationIds, types: ['ADJUSTMENT'], updatedAfter: req.since.toISOString(), cursor, limit: Math.min(req.pageSize, 1000) }),
+        );
+        for (const ch of arr(page.response.changes, 'changes')) if (ch.adjustment) adjustments.push(ch.adjustment);
+        cursor = page.response.cursor ?? undefined;
+      } while (cursor);
+      const t = (a: Square.InventoryAdjustment) => new Date(a.occurredAt ?? 0).getTime();
+      const newestFirst = [...adjustments].sort((x, y) => t(y) - t(x) || String(y.id).localeCompare(String(x.id)));
+      const balance = new Map(current);
+      const records: AdjustmentWithBalance[] = [];
+      for (const a of newestFirst) {
+        const key = `${str(a.catalogObjectId, 'inventory_adjustment.catalog_object_id')}|${adjustmentLocation(a, `inventory_adjustment ${String(a.id)}`)}`;
+        const delta = stockDelta(a, `inventory_adjustment ${String(a.id)}`);
+        const after = balance.get(key) ?? 0;
+        records.push({ adjustment: a, delta, availableAfter: after });
+        balance.set(key, after - delta);
+      }
+      return { records: records.reverse(), nextPageToken: null };
+    },
+    cursorOf: (r) => (r.adjustment.occurredAt ? new Date(r.adjustment.occurredAt) : null),
+    map: (r) => inventoryChangeRow(r, ctx.catalog),
+  };
+
+  return [locations, catalog, customers, orders, payments, refunds, inventory, inventoryChanges];
 }

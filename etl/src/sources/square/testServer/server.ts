@@ -144,13 +144,28 @@ export class SquareTestServer {
         for (const c of this.store.counts) {
           const k = `${String(c.catalog_object_id)}|${String(c.location_id)}`;
           const prev = latest.get(k);
-          if (!prev || t(c.calculated_at) > t(prev.calculated_at)) latest.set(k, c);
+          if (!prev || t(c.calculated_at) >= t(prev.calculated_at)) latest.set(k, c);
         }
         const list = [...latest.values()]
           .filter((c) => (!locs || locs.includes(String(c.location_id))) && (!body.updated_after || t(c.calculated_at) >= t(body.updated_after)))
           .sort((a, b) => t(a.calculated_at) - t(b.calculated_at) || String(a.catalog_object_id).localeCompare(String(b.catalog_object_id)));
         const p = pageOf(list, body.cursor, limitOf(body.limit, 1000, 1000));
         return { body: { counts: p.items, ...(p.cursor ? { cursor: p.cursor } : {}) } };
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/v2\/inventory\/changes\/batch-retrieve$/,
+      handle: (_m, _q, body) => {
+        const locs = body.location_ids as string[] | undefined;
+        const types = body.types as string[] | undefined;
+        const list = this.store.changes
+          .filter((c) => {
+            const a = (c.adjustment ?? c.physical_count) as Json;
+            return (!types || types.includes(String(c.type))) && (!locs || locs.includes(String(a.to_location_id ?? a.from_location_id ?? a.location_id))) && (!body.updated_after || t(a.created_at) >= t(body.updated_after));
+          })
+          .sort((x, y) => t(((x.adjustment ?? x.physical_count) as Json).occurred_at) - t(((y.adjustment ?? y.physical_count) as Json).occurred_at));
+        const p = pageOf(list, body.cursor, limitOf(body.limit, 1000, 1000));
+        return { body: { changes: p.items, ...(p.cursor ? { cursor: p.cursor } : {}) } };
       },
     },
   ];

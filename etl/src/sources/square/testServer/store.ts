@@ -49,6 +49,7 @@ export class SquareStore {
   payments: Json[] = [];
   refunds: Json[] = [];
   counts: Json[] = [];
+  changes: Json[] = [];
 
   /** Locations and catalog of the simulated store (tier as an item custom attribute and category; unit cost on the variation). */
   static withCatalog(at = '2026-01-01T00:00:00.000Z'): SquareStore {
@@ -119,14 +120,26 @@ export class SquareStore {
           location_id: order.location_id, order_id: order.id,
         });
       }
-      for (const c of b.inventory_counts ?? []) {
-        s.counts.push({
-          catalog_object_id: variationId(String(c.sku)), catalog_object_type: 'ITEM_VARIATION', state: 'IN_STOCK', location_id: String(c.location_id),
-          quantity: String(c.available), calculated_at: iso(c.counted_at),
+      for (const c of b.inventory_counts ?? []) s.addCount(String(c.sku), String(c.location_id), Number(c.available), iso(c.counted_at));
+      for (const c of b.inventory_changes ?? []) {
+        const delta = Number(c.delta);
+        const [from, to] = c.reason === 'sale' ? ['IN_STOCK', 'SOLD'] : c.reason === 'refund' ? ['SOLD', 'IN_STOCK'] : delta > 0 ? ['NONE', 'IN_STOCK'] : ['IN_STOCK', 'WASTE'];
+        s.changes.push({
+          type: 'ADJUSTMENT',
+          adjustment: {
+            id: String(c.change_id), from_state: from, to_state: to, from_location_id: String(c.location_id), to_location_id: String(c.location_id), catalog_object_id: variationId(String(c.sku)),
+            catalog_object_type: 'ITEM_VARIATION', quantity: String(Math.abs(delta)), occurred_at: iso(c.changed_at), created_at: iso(c.changed_at),
+          },
         });
+        // Square's count is the running result of its changes.
+        s.addCount(String(c.sku), String(c.location_id), Number(c.available_after), iso(c.changed_at));
       }
     }
     return s;
+  }
+
+  addCount(sku: string, locationId: string, available: number, at: string): void {
+    this.counts.push({ catalog_object_id: variationId(sku), catalog_object_type: 'ITEM_VARIATION', state: 'IN_STOCK', location_id: locationId, quantity: String(available), calculated_at: at });
   }
 
   addCustomerRow(c: Row): void {
