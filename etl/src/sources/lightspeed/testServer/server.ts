@@ -120,6 +120,8 @@ export class LightspeedTestServer {
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
+    // Longer than a slow page takes to load, so clients do not reuse sockets the server already closed.
+    this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
     this.url = `http://${host}:${(this.server.address() as AddressInfo).port}/${this.opts.lang ?? 'en'}/`;
     return this.url;

@@ -236,6 +236,8 @@ export class SquareTestServer {
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Longer than a slow page takes to load, so clients do not reuse sockets the server already closed.
+    this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
     const a = this.server.address() as AddressInfo;
     this.url = `http://${host}:${a.port}`;
