@@ -14,6 +14,7 @@ import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
 import { startHttp, type HttpService } from './http/service';
 import { StoreSimulator } from './sources/simulator';
+import { startSources } from './sources/runtime/startSources';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
 
@@ -136,6 +137,7 @@ export async function startApp(
         },
       });
     }
+    startSources({ db, config, log, scheduler, live, now });
     scheduler.add({
       name: 'refresh-aggregates',
       cron: config.REFRESH_CRON,

@@ -20,6 +20,15 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
+const isCentsMap = (v: string): boolean => {
+  try {
+    const o = JSON.parse(v) as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) && Object.values(o).every((c) => Number.isSafeInteger(c) && (c as number) >= 0);
+  } catch {
+    return false;
+  }
+};
+
 const port = z.coerce.number().int().min(0).max(65535);
 const cronExpr = z.string().min(1).refine((v) => cron.validate(v), 'must be a node-cron expression (5 fields, or 6 with seconds first), e.g. "*/30 * * * * *"');
 const instant = z.string().refine((v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO instant such as 2026-11-20T19:30:00Z').transform((v) => new Date(v));
@@ -45,6 +54,18 @@ const schema = z.object({
   KPI_PUBLIC_PASSWORD: z.string().min(8).optional(),
   GRAFANA_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
   GRAFANA_LIVE_TOKEN: z.string().min(1).optional(),
+  SQUARE_ACCESS_TOKEN: z.string().min(1).optional(),
+  SQUARE_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('https://connect.squareup.com'),
+  SQUARE_SYNC_CRON: cronExpr.default('0 */2 * * * *'),
+  SQUARE_TIER_ATTRIBUTE: z.string().min(1).default('tier'),
+  SQUARE_UNIT_COST_ATTRIBUTE: z.string().min(1).default('unit_cost'),
+  SQUARE_UNIT_COSTS: z.string().refine(isCentsMap, 'must be a JSON object of SKU to unit cost in cents, e.g. {"TEE-1": 1250}').optional(),
+  SQUARE_WEBHOOK_SIGNATURE_KEY: z.string().min(1).optional(),
+  SQUARE_WEBHOOK_URL: z.string().regex(/^https?:\/\//, 'must be the notification URL registered with Square').optional(),
+  LIGHTSPEED_API_KEY: z.string().min(1).optional(),
+  LIGHTSPEED_API_SECRET: z.string().min(1).optional(),
+  LIGHTSPEED_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('https://api.webshopapp.com/en/'),
+  LIGHTSPEED_SYNC_CRON: cronExpr.default('30 */5 * * * *'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
@@ -73,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // (REDIS_, HTTP_, DATA_) are left to the edit-distance check: other tools and Kubernetes
   // service links set variables such as REDIS_PORT.
   for (const key of Object.keys(env)) {
-    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA|SYNC|REFRESH|HOUSEKEEPING)_/.test(key) && !CONFIG_KEYS.includes(key)) {
+    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA|SYNC|REFRESH|HOUSEKEEPING|SQUARE|LIGHTSPEED)_/.test(key) && !CONFIG_KEYS.includes(key)) {
       problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ') || 'none with this prefix'})`);
     }
   }
@@ -87,6 +108,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const raw = /PASSWORD|TOKEN|SECRET|KEY/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
       problems.push(`${name}: ${issue.message}${raw}`);
     }
+  }
+  if (parsed.success && Boolean(parsed.data.LIGHTSPEED_API_KEY) !== Boolean(parsed.data.LIGHTSPEED_API_SECRET)) {
+    problems.push('LIGHTSPEED_API_KEY and LIGHTSPEED_API_SECRET: set both to sync Lightspeed, or neither');
+  }
+  if (parsed.success && Boolean(parsed.data.SQUARE_WEBHOOK_SIGNATURE_KEY) !== Boolean(parsed.data.SQUARE_WEBHOOK_URL)) {
+    problems.push('SQUARE_WEBHOOK_SIGNATURE_KEY and SQUARE_WEBHOOK_URL: set both to receive Square webhooks, or neither');
   }
   if (parsed.success && Boolean(parsed.data.GRAFANA_URL) !== Boolean(parsed.data.GRAFANA_LIVE_TOKEN)) {
     problems.push('GRAFANA_URL and GRAFANA_LIVE_TOKEN: set both to push live orders to Grafana, or neither');

@@ -1,19 +1,16 @@
 import type { Db } from '../db/db';
 import { loadBatch } from '../load/loader';
 import type { Logger } from '../log/logger';
-import type { StoreSimulator } from '../sources/simulator';
+import { SourceRunner, type StreamRunStats } from '../sources/runtime/syncStream';
+import { SIMULATOR_LOOKBACK_MS, type StoreSimulator } from '../sources/simulator';
+import { SIMULATOR_SOURCE, simulatorSource } from '../sources/simulator/source';
+import { localDayStartUtc } from '../sources/simulator/localTime';
 import { ProgressBar } from '../util/progress';
 import { addDays, DAY_MS, daysBetween, HOUR_MS, localDay } from '../util/time';
 
-export const SIM_SOURCE = 'simulator';
-const STREAM = 'store';
-/** Longest lifecycle the simulator reports late (verification expiry at 72 h, then refund or shipment). */
-export const SIM_LOOKBACK_MS = 7 * DAY_MS;
-
-interface Cursor {
-  loadedThrough: string;
-  asOf: string;
-}
+export const SIM_SOURCE = SIMULATOR_SOURCE;
+/** The simulator's look-back, declared once with its streams. */
+export const SIM_LOOKBACK_MS = SIMULATOR_LOOKBACK_MS;
 
 export interface SyncStats {
   days: number;
@@ -23,15 +20,6 @@ export interface SyncStats {
   minTime: Date | null;
   maxTime: Date | null;
   ms: number;
-}
-
-async function readCursor(db: Db): Promise<Cursor | null> {
-  const r = await db.query<{ cursor: string | null }>('SELECT cursor FROM sync_state WHERE source = $1 AND stream = $2', [SIM_SOURCE, STREAM]);
-  const raw = r.rows[0]?.cursor;
-  if (!raw) return null;
-  const c = JSON.parse(raw) as Partial<Cursor>;
-  if (typeof c.loadedThrough !== 'string' || typeof c.asOf !== 'string') throw new Error(`sync_state ${SIM_SOURCE}/${STREAM}: unreadable cursor ${raw}`);
-  return { loadedThrough: c.loadedThrough, asOf: c.asOf };
 }
 
 /** The store's opening day is fixed at the first start so the simulated history never shifts. */
@@ -50,10 +38,13 @@ function merge(a: SyncStats, r: { received: number; changed: number; rejected: n
   if (r.maxTime && (!a.maxTime || r.maxTime > a.maxTime)) a.maxTime = r.maxTime;
 }
 
+const fromRun = (s: StreamRunStats) => ({ received: s.rowsMapped, changed: s.rowsUpserted, rejected: s.rowsRejected, minTime: s.minTime, maxTime: s.maxTime });
+
 /**
- * Catch-up sync: on the first run, the whole backfill from the opening day; afterwards every
- * day from the cursor back through the look-back window, as the simulated world knows it now.
- * Each day commits with its cursor, so an interrupted backfill resumes where it stopped.
+ * Catch-up sync on the connector runtime: on the first run, the whole backfill from the
+ * opening day; afterwards every day from the cursor back through the look-back window, as the
+ * simulated world knows it now. Each day commits with its cursor, so an interrupted backfill
+ * resumes where it stopped.
  */
 export async function syncSimulator(
   db: Db,
@@ -61,32 +52,27 @@ export async function syncSimulator(
   opts: { timeZone: string; openedOn: string; now: Date; log: Logger; progress?: boolean; signal?: AbortSignal },
 ): Promise<SyncStats> {
   const started = Date.now();
-  const today = localDay(opts.now, opts.timeZone);
-  const cursor = await readCursor(db);
+  const source = simulatorSource({ sim, timeZone: opts.timeZone, openedOn: opts.openedOn });
+  let bar: ProgressBar | null = null;
+  const runner = new SourceRunner(source, {
+    db,
+    log: opts.log,
+    now: () => opts.now,
+    backfillStart: () => localDayStartUtc(opts.openedOn, opts.timeZone),
+    onPage: (s) => {
+      if (!opts.progress || s.stream !== 'store') return;
+      bar ??= new ProgressBar('backfill days', daysBetween(opts.openedOn, localDay(opts.now, opts.timeZone)).length);
+      bar.update(s.pages, `${s.rowsMapped} rows`);
+    },
+    signal: opts.signal,
+  });
   const stats: SyncStats = { days: 0, received: 0, changed: 0, rejected: 0, minTime: null, maxTime: null, ms: 0 };
-  let from: string;
-  if (!cursor) {
-    merge(stats, await loadBatch(db, { source: SIM_SOURCE, stream: 'dimensions' }, sim.dimensions()));
-    from = opts.openedOn;
-  } else {
-    const lookbackDay = localDay(new Date(new Date(cursor.asOf).getTime() - SIM_LOOKBACK_MS), opts.timeZone);
-    from = cursor.loadedThrough < lookbackDay ? cursor.loadedThrough : lookbackDay;
-    if (from < opts.openedOn) from = opts.openedOn;
-  }
-  const days = daysBetween(from, today);
-  const bar = opts.progress ? new ProgressBar('backfill days', days.length) : null;
-  for (const [i, day] of days.entries()) {
-    // Between days, never inside one: each day commits with its cursor, so a stop here resumes cleanly.
-    if (opts.signal?.aborted) break;
-    const next: Cursor = { loadedThrough: day, asOf: opts.now.toISOString() };
-    const r = await loadBatch(db, { source: SIM_SOURCE, stream: STREAM, cursor: JSON.stringify(next) }, sim.day(day, opts.now));
-    merge(stats, r);
-    stats.days += 1;
-    bar?.update(i + 1, `${stats.received} rows`);
-    opts.log.debug('simulator day committed', { day, received: r.received });
+  for (const run of await runner.runAll()) {
+    if (run.status !== 'ok') throw new Error(run.error ?? `${run.source}/${run.stream}: ${run.status}`);
+    merge(stats, fromRun(run));
+    if (run.stream === 'store') stats.days = run.pages;
   }
   stats.ms = Date.now() - started;
-  opts.log.info('simulator sync', { from, to: today, days: stats.days, received: stats.received, changed: stats.changed, rejected: stats.rejected, ms: stats.ms });
   return stats;
 }
 

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { preflight } from '../../src/config/preflight';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { redact } from '../../src/log/logger';
+import { enabledSources } from '../../src/sources/runtime/startSources';
 
 describe('config', () => {
   it('uses the embedded defaults when nothing is set', () => {
@@ -98,5 +99,20 @@ describe('preflight', () => {
       await new Promise((r) => busy.close(r));
     }
     await expect(preflight(loadConfig({ EMBEDDED_PG_PORT: '47113', HTTP_PORT: '47113' }))).rejects.toThrow('HTTP_PORT: 47113 is also EMBEDDED_PG_PORT');
+  });
+});
+
+describe('connector configuration', () => {
+  it('a source is switched on by its credentials, with its schedule and base URL', () => {
+    const c = loadConfig({ SQUARE_ACCESS_TOKEN: 'sq', LIGHTSPEED_API_KEY: 'k', LIGHTSPEED_API_SECRET: 's', LIGHTSPEED_BASE_URL: 'https://api.shoplightspeed.com/en/' });
+    expect(enabledSources(c).map((s) => [s.def.name, s.cron])).toEqual([['square', '0 */2 * * * *'], ['lightspeed', '30 */5 * * * *']]);
+    expect(enabledSources(loadConfig({})).map((s) => s.def.name)).toEqual([]);
+  });
+
+  it('half a credential pair, a bad unit-cost map or a misspelt variable stops the start naming it', () => {
+    expect(() => loadConfig({ LIGHTSPEED_API_KEY: 'k' })).toThrow(/LIGHTSPEED_API_KEY and LIGHTSPEED_API_SECRET: set both/);
+    expect(() => loadConfig({ SQUARE_WEBHOOK_SIGNATURE_KEY: 'x' })).toThrow(/SQUARE_WEBHOOK_SIGNATURE_KEY and SQUARE_WEBHOOK_URL/);
+    expect(() => loadConfig({ SQUARE_UNIT_COSTS: '{"TEE": 12.5}' })).toThrow(/SQUARE_UNIT_COSTS: must be a JSON object of SKU to unit cost in cents/);
+    expect(() => loadConfig({ SQUARE_ACCES_TOKEN: 'sq' })).toThrow(/SQUARE_ACCES_TOKEN: unknown variable/);
   });
 });

@@ -3,6 +3,7 @@ import { localDay } from '../../util/time';
 import { localDayStartUtc, localTimeOf } from './localTime';
 import { StoreSimulator, type SimulatorOptions } from './simulator';
 import { SIMULATOR_STREAMS, SIMULATOR_TABLES } from './streams';
+import { SIM_LOOKBACK_MS } from '../../jobs/syncSimulator';
 
 const NY = 'America/New_York';
 const OPTS: SimulatorOptions = { seed: 7, scale: 1, timeZone: NY, openedOn: '2026-09-01' };
@@ -511,7 +512,9 @@ describe('simulator streams', () => {
     for (const s of SIMULATOR_STREAMS) {
       expect(s.table).toBe(s.name);
       expect(s.primaryKey).toEqual(TABLES[s.table].key);
-      expect(s.lookbackMs).toBe(3 * 86_400_000);
+      // Every later event of an order lands within 6.9 days, so the re-read window is 7 days.
+      expect(s.lookbackMs).toBe(7 * 86_400_000);
+      expect(s.lookbackMs).toBe(SIM_LOOKBACK_MS);
       expect(s.map({ a: 1 })).toEqual([{ a: 1 }]);
     }
     const sim = new StoreSimulator(OPTS);

@@ -6,8 +6,11 @@ import { TABLES, type Row, type TableName } from '../../schema/tables';
 import { DAY_MS } from '../../util/time';
 import type { StreamSpec } from '../types';
 
-/** Late edits (verification, shipment, refunds) land within 6.5 days; the ETL re-reads this far back. */
-export const SIMULATOR_LOOKBACK_MS = 3 * DAY_MS;
+/**
+ * Late edits (verification expiry at 72 h, then refund or shipment) land within 6.9 days of an
+ * order; the ETL re-reads this far back. The one place this window is written.
+ */
+export const SIMULATOR_LOOKBACK_MS = 7 * DAY_MS;
 
 const CURSOR: Partial<Record<TableName, string>> = {
   locations: 'location_id', products: 'sku', customers: 'created_at', campaigns: 'started_at',
