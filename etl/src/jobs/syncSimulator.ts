@@ -6,7 +6,7 @@ import { SIMULATOR_LOOKBACK_MS, type StoreSimulator } from '../sources/simulator
 import { SIMULATOR_SOURCE, simulatorSource } from '../sources/simulator/source';
 import { localDayStartUtc } from '../sources/simulator/localTime';
 import { ProgressBar } from '../util/progress';
-import { addDays, DAY_MS, daysBetween, HOUR_MS, localDay } from '../util/time';
+import { addDays, daysBetween, HOUR_MS, localDay } from '../util/time';
 
 export const SIM_SOURCE = SIMULATOR_SOURCE;
 /** The simulator's look-back, declared once with its streams. */
