@@ -90,7 +90,11 @@ export interface SqlStatement {
   line: number;
 }
 
-/** Splits a script on top-level semicolons; statements that are only comments are dropped. */
+/**
+ * Splits a script on top-level semicolons. Each statement starts at its first token (comments
+ * before it are left out), so an error position inside it maps to a line of the script.
+ * Statements that are only comments are dropped.
+ */
 export function splitSqlStatements(sql: string): SqlStatement[] {
   const out: SqlStatement[] = [];
   let start = 0;
@@ -100,7 +104,7 @@ export function splitSqlStatements(sql: string): SqlStatement[] {
     const first = lexSql(text).find((p) => p.kind !== 'comment' && p.text.trim() !== '');
     if (first && !(first.kind === 'code' && first.text.trim() === ';')) {
       const lead = first.offset + (first.text.length - first.text.trimStart().length);
-      out.push({ sql: text.trim(), line: lineAt(sql, start + lead) });
+      out.push({ sql: text.slice(lead).trimEnd(), line: lineAt(sql, start + lead) });
     }
   };
   for (const piece of lexSql(sql)) {

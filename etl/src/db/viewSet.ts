@@ -162,8 +162,8 @@ async function runFile(tx: Queryable, file: ViewFile, timeZone: string): Promise
       await tx.exec(renderStoreTimeZone(st.sql, timeZone));
     } catch (err) {
       const e = pgMessage(err);
-      // The position counts characters of the rendered statement; the zone literal may differ
-      // in length from its placeholder, which only shifts the column, rarely the line.
+      // The position counts characters of the rendered statement; the zone literal holds no
+      // newline, so lines of the rendered and the written statement agree.
       const line = e.position !== undefined ? st.line + lineAt(st.sql, e.position - 1) - 1 : st.line;
       throw new ViewSetError(`sql/views/${file.name}:${line}: ${e.message}`);
     }
@@ -198,7 +198,10 @@ export async function applyViews(
     const before = await kpiObjects(tx);
     await dropAll(tx, before);
     for (const f of files) await runFile(tx, f, opts.timeZone);
-    for (const st of await roleSchemaStatements(tx)) {
+    const generated = await roleSchemaStatements(tx).catch((err: Error) => {
+      throw new ViewSetError(`${ROLE_SCHEMAS_ENTRY}: ${err.message}`);
+    });
+    for (const st of generated) {
       try {
         await tx.exec(st.sql);
       } catch (err) {

@@ -42,8 +42,8 @@ describe('view files', () => {
   it('split into statements with the line each starts on, semicolons in bodies and strings kept', () => {
     const sql = "-- head; comment\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n\n/* x; */ SELECT ';' AS s;\n";
     expect(splitSqlStatements(sql)).toEqual([
-      { sql: '-- head; comment\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;', line: 2 },
-      { sql: "/* x; */ SELECT ';' AS s;", line: 4 },
+      { sql: 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;', line: 2 },
+      { sql: "SELECT ';' AS s;", line: 4 },
     ]);
   });
 });
@@ -70,10 +70,10 @@ describe('re-applying the view set (embedded)', () => {
     const stored = await storedSet(db);
     const file = path.join(dir, 'conversion.sql');
     const good = readFileSync(file, 'utf8');
-    // Appended statement: a column that does not exist, on the last line of the file.
-    const broken = `${good}\nCREATE VIEW kpi.broken AS SELECT no_such_column FROM public.sessions;\n`;
+    // Appended statement with a comment before it and the bad column on its third line.
+    const broken = `${good}\n-- a new view\nCREATE VIEW kpi.broken AS\nSELECT started_at,\n       no_such_column\nFROM public.sessions;\n`;
     writeFileSync(file, broken);
-    const line = broken.split('\n').findIndex((l) => l.includes('kpi.broken')) + 1;
+    const line = broken.split('\n').findIndex((l) => l.includes('no_such_column')) + 1;
     try {
       await expect(migrate(db, { timeZone: TZ, viewsDir: dir })).rejects.toThrow(
         new RegExp(`^sql/views/conversion\\.sql:${line}: column "no_such_column" does not exist`),
