@@ -25,9 +25,23 @@ export interface KpiEntry {
   warn_above?: number | null;
   step_benchmarks?: Record<string, number> | null;
   alert?: Record<string, string | number | boolean> | null;
+  volume_floor?: number | null;
+  volume_metric?: string | null;
+  deviation_threshold?: number | null;
+  /** Deviation baseline: mean of the 7 previous days, or of the same weekday in the 4 previous weeks. */
+  baseline?: '7d_mean' | 'same_weekday_4w' | null;
+}
+
+/** Site monitoring settings (validated with the rest of the catalog by etl/src/kpi/catalog.ts). */
+export interface UptimeSettings {
+  consecutive_failures: number;
+  probe_every_seconds: number;
+  targets: string[];
+  channel: 'sms' | 'email' | 'slack';
 }
 
 export interface Catalog {
+  uptime?: UptimeSettings;
   kpis: KpiEntry[];
 }
 
@@ -39,8 +53,15 @@ export function loadCatalog(file = CATALOG_PATH): Catalog {
 
 export class KpiCatalog {
   private readonly byId: Map<string, KpiEntry>;
+  readonly uptime: UptimeSettings;
   constructor(catalog: Catalog) {
     this.byId = new Map(catalog.kpis.map((k) => [k.id, k]));
+    this.uptime = catalog.uptime ?? { consecutive_failures: 2, probe_every_seconds: 60, targets: ['store', 'etl-health'], channel: 'sms' };
+  }
+
+  /** Every entry, in catalog order. */
+  all(): KpiEntry[] {
+    return [...this.byId.values()];
   }
 
   get(id: string): KpiEntry {

@@ -312,3 +312,12 @@ export function interpolateMacros(sql: string, o: ExpandOptions): string {
 export function expandSql(rawSql: string, o: ExpandOptions): string {
   return interpolateMacros(globalSubstitutions(interpolateVariables(rawSql, o), o), o);
 }
+
+/**
+ * The backend stage alone: what an alert rule's rawSql becomes. Alert queries are run by the
+ * server (no browser templateSrv), so only sqleng.Interpolate and the macro engine apply; a
+ * dashboard template variable left in an alert query would reach PostgreSQL unexpanded.
+ */
+export function expandServerSql(rawSql: string, o: ExpandOptions): string {
+  return interpolateMacros(globalSubstitutions(rawSql, o), o);
+}

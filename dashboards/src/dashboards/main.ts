@@ -3,7 +3,7 @@
 import type { KpiCatalog } from '../catalog';
 import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { CURRENCY_UNIT, ORG_ID, SCHEMA, type Role } from '../config';
-import { bargauge, colourCell, funnel, orderFeed, pie, sql, stat, table, timeseries, unitFor, xy, type PanelSpec } from '../panels';
+import { alertList, bargauge, colourCell, funnel, orderFeed, pie, sql, stat, table, timeseries, unitFor, xy, type PanelSpec } from '../panels';
 import { dashLinks, revenueToday, revenueTrend, revenueVs, tierVariable, topNVariable } from './common';
 
 export const FUNNEL_LABELS: Record<string, string> = {
@@ -35,6 +35,19 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
       { title: 'Phone summary', uid: `kpi-mobile-${role}` },
     ]),
   });
+
+  // ---------------------------------------------------------------- alerts on this dashboard
+  // Rules linked to this dashboard (deviation from baseline, revenue behind, abandonment spike);
+  // each also draws its state changes as annotations on the panel it is linked to.
+  b.row(80, 'Alerts').add(
+    alertList({
+      id: 81,
+      title: 'KPI alerts (deviation from baseline, revenue behind target, abandonment)',
+      w: 24,
+      h: 6,
+      description: 'Firing and pending alert rules linked to this dashboard. Deviation: a complete day more than its catalog threshold away from its baseline, with enough volume.',
+    }),
+  );
 
   // ---------------------------------------------------------------- 1. revenue overview
   b.row(1, 'Revenue overview').add(
