@@ -251,9 +251,10 @@ export function deviationSql(role: AlertRole, k: KpiEntry, out: 'deviation' | 'v
 
 /** One rule per catalog KPI with a deviation threshold, linked to the KPI's main-dashboard panel. */
 function deviation(role: AlertRole, k: KpiEntry): BuiltRule {
+  const src = DEVIATION_SOURCES[k.id];
+  if (!src) throw new Error(`KPI "${k.id}" has a deviation_threshold but no deviation source in dashboards/src/alerting/rules.ts`);
   const thr = num(k.deviation_threshold, `${k.id}.deviation_threshold`);
   const floor = num(k.volume_floor, `${k.id}.volume_floor`);
-  const src = DEVIATION_SOURCES[k.id]!;
   const q = (refId: string, out: Parameters<typeof deviationSql>[2]) => sqlQuery(role, refId, deviationSql(role, k, out), DEVIATION_LOOKBACK_DAYS * 86400);
   const method = `baseline = ${baselineText(k)}; threshold ${pct(thr)}; volume floor ${floor} ${k.volume_metric ?? 'per day'}`;
   return {

@@ -40,6 +40,13 @@ const schema = z.object({
   GRAFANA_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
   GRAFANA_LIVE_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  STORE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
+  PROBE_HEALTHZ_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('http://127.0.0.1:8080/healthz'),
+  SMS_RELAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC + 32 hex digits)').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567').optional(),
+  SMS_TO: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567').optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -64,12 +71,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const raw = /PASSWORD|TOKEN/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
+      const raw = /PASSWORD|TOKEN|SECRET/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
       problems.push(`${name}: ${issue.message}${raw}`);
     }
   }
   if (parsed.success && Boolean(parsed.data.GRAFANA_URL) !== Boolean(parsed.data.GRAFANA_LIVE_TOKEN)) {
     problems.push('GRAFANA_URL and GRAFANA_LIVE_TOKEN: set both to push live orders to Grafana, or neither');
+  }
+  if (parsed.success && parsed.data.SMS_RELAY_SECRET) {
+    const missing = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'SMS_TO'] as const).filter((k) => !parsed.data[k]);
+    if (missing.length) problems.push(`SMS_RELAY_SECRET is set (SMS relay on) but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
