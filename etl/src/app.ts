@@ -11,6 +11,7 @@ import { refreshAggregates } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
+import { scheduleUptimeProbes } from './probes/uptime';
 import { StoreSimulator } from './sources/simulator';
 import { DAY_MS } from './sources/types';
 import path from 'node:path';
@@ -53,6 +54,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
     }
     lock = await connectJobLock(config.REDIS_URL, log);
     const scheduler = new Scheduler(lock, log);
+    scheduleUptimeProbes(scheduler, db, config, log);
 
     const live = config.GRAFANA_URL && config.GRAFANA_LIVE_TOKEN ? new GrafanaLivePublisher(config.GRAFANA_URL, config.GRAFANA_LIVE_TOKEN) : null;
     let backfill: SyncStats | null = null;
