@@ -36,21 +36,17 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     ]),
   });
 
-  // ---------------------------------------------------------------- alerts on this dashboard
-  // Rules linked to this dashboard (deviation from baseline, revenue behind, abandonment spike);
-  // each also draws its state changes as annotations on the panel it is linked to.
-  b.row(80, 'Alerts').add(
+  // ---------------------------------------------------------------- 1. revenue overview
+  b.row(1, 'Revenue overview').add(
+    // Rules linked to this dashboard (deviation from baseline, revenue behind, abandonment
+    // spike); each also marks its state changes as annotations on the panel it is linked to.
     alertList({
       id: 81,
       title: 'KPI alerts (deviation from baseline, revenue behind target, abandonment)',
       w: 24,
-      h: 6,
+      h: 5,
       description: 'Firing and pending alert rules linked to this dashboard. Deviation: a complete day more than its catalog threshold away from its baseline, with enough volume.',
     }),
-  );
-
-  // ---------------------------------------------------------------- 1. revenue overview
-  b.row(1, 'Revenue overview').add(
     revenueToday(role, 2, { w: 6, h: 5 }),
     revenueVs(role, cat, 'yesterday', 3, { w: 6, h: 5 }),
     revenueVs(role, cat, 'avg7', 4, { w: 6, h: 5 }),
