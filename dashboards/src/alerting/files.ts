@@ -50,11 +50,20 @@ export function alertingFiles(cat: KpiCatalog): Map<string, string> {
   return files;
 }
 
-/** A rule in the provisioning HTTP API's shape (POST/PUT /api/v1/provisioning/...). */
-interface ApiRule extends AlertRule {
+/**
+ * A rule in the provisioning HTTP API's shape (ProvisionedAlertRule): the dashboard link is the
+ * reserved annotations __dashboardUid__ / __panelId__ there, not the file format's fields.
+ */
+interface ApiRule extends Omit<AlertRule, 'dashboardUid' | 'panelId'> {
   folderUID: string;
   ruleGroup: string;
   orgID: number;
+}
+
+function apiRule(r: AlertRule, folderUID: string, ruleGroup: string, orgID: number): ApiRule {
+  const { dashboardUid, panelId, ...rest } = r;
+  const link: Record<string, string> = dashboardUid !== undefined ? { __dashboardUid__: dashboardUid, __panelId__: String(panelId) } : {};
+  return { ...rest, annotations: { ...rest.annotations, ...link }, folderUID, ruleGroup, orgID };
 }
 
 function seconds(d: string): number {
@@ -70,7 +79,7 @@ export function managerAlertingJson(cat: KpiCatalog): string {
     title: g.name,
     folderUid,
     interval: seconds(g.interval),
-    rules: g.rules.map((r): ApiRule => ({ ...r, folderUID: folderUid, ruleGroup: g.name, orgID: ORG_ID.manager })),
+    rules: g.rules.map((r) => apiRule(r, folderUid, g.name, ORG_ID.manager)),
   }));
   const policy = managerPolicy();
   const used = new Set<string>();

@@ -261,12 +261,18 @@ describe('Managers org (access bootstrap)', () => {
 
   test('only rules managers may see, on the manager datasource and mgr views, with no cost data, dashboard-only', () => {
     expect(mrules.length).toBeGreaterThan(5);
+    expect(mrules.filter((r) => r.annotations.__dashboardUid__).length).toBeGreaterThan(5);
     expect(mrules.some((r) => r.title === 'Site down')).toBe(false);
     for (const r of mrules) {
       expect(r.orgID).toBe(2);
       expect(r.folderUID).toBe(m.folder.uid);
       expect(r.labels.notify).toBe('dashboard');
-      if (r.dashboardUid) expect(r.dashboardUid).toBe('kpi-main-manager');
+      // The API links a rule to a panel through the reserved annotations.
+      expect(r.dashboardUid).toBeUndefined();
+      if (r.annotations.__dashboardUid__) {
+        expect(r.annotations.__dashboardUid__).toBe('kpi-main-manager');
+        expect(r.annotations.__panelId__).toMatch(/^\d+$/);
+      }
       for (const q of r.data) {
         if (!isSql(q.model)) continue;
         expect(q.datasourceUid).toBe(DATASOURCE.manager.uid);
