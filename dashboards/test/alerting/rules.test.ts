@@ -4,7 +4,7 @@
 import { KpiCatalog, loadCatalog } from '../../src/catalog';
 import { buildRules, type AlertRole } from '../../src/alerting/rules';
 import type { AlertRule } from '../../src/alerting/model';
-import { openKpiDb, type KpiDb } from '../helpers/db';
+import { openKpiDb, queryAs, type KpiDb } from '../helpers/db';
 import { evaluateRule, firing, newlyFiring, type Evaluation } from './evaluator';
 import { ALERT_SEED_SQL } from './seed';
 
@@ -178,6 +178,14 @@ describe('Managers org: the same rules on the manager role', () => {
       expect(firing(m).map((i) => i.labels)).toEqual(firing(a).map((i) => i.labels));
       expect(firing(m).length).toBeGreaterThan(0);
     }
+  });
+
+  test('the alert sources keep to their roles: probes are admin-only, the rolling abandonment is not public', async () => {
+    await expect(queryAs(db.pglite, 'kpi_manager', 'SELECT * FROM adm.uptime_probes')).rejects.toThrow(/permission denied/);
+    await expect(queryAs(db.pglite, 'kpi_public', `SELECT * FROM mgr.cart_abandonment_window(now() - interval '1 day', now())`)).rejects.toThrow(/permission denied/);
+    await expect(queryAs(db.pglite, 'kpi_manager', 'SELECT * FROM public.uptime_probes')).rejects.toThrow(/permission denied/);
+    const r = await queryAs(db.pglite, 'kpi_admin', `SELECT count(*)::int AS n FROM adm.uptime_probes`);
+    expect(r.rows[0]!.n).toBe(8);
   });
 
   test('every generated manager rule evaluates as kpi_manager without a permission error', async () => {
