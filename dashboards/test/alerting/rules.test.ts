@@ -7,6 +7,8 @@ import type { AlertRule } from '../../src/alerting/model';
 import { openKpiDb, queryAs, type KpiDb } from '../helpers/db';
 import { evaluateRule, firing, newlyFiring, type Evaluation } from './evaluator';
 import { ALERT_SEED_SQL } from './seed';
+import { contactPoints, muteTimes, policies } from '../../src/alerting/notify';
+import { simulateRoute } from './notifier';
 
 const cat = new KpiCatalog(loadCatalog());
 const rule = (role: AlertRole, uidEnd: string): AlertRule => {
@@ -80,6 +82,24 @@ describe('big order (Slack, one message per order)', () => {
     expect(firingLabels(second, 'order_id')).toEqual(['B-1', 'B-3']);
     expect(newlyFiring(first, second).map((i) => i.labels.order_id)).toEqual(['B-3']);
     expect(newlyFiring(null, first).map((i) => i.labels.order_id)).toEqual(['B-1']);
+  });
+
+  test('evaluated every minute for 85 minutes and routed by the generated policy: exactly one Slack message per order', async () => {
+    const [root] = policies(1, cat);
+    const { routes, ...base } = root!;
+    const route = { ...base, ...routes!.find((x) => x.object_matchers?.some(([k, , v]) => k === 'alert' && v === 'big_order')) };
+    const slack = contactPoints(1).find((c) => c.name === route.receiver)!;
+    const timeline = [];
+    for (let t = Date.parse('2026-11-20T13:55:00Z'); t <= Date.parse('2026-11-20T15:20:00Z'); t += 60_000) {
+      const e = await evaluateRule(db.pglite, r, new Date(t));
+      timeline.push({ at: e.at, firing: firing(e).map((i) => ({ ...r.labels, alertname: r.title, ...i.labels })) });
+    }
+    const sent = simulateRoute(route, muteTimes(1, cat), !slack.receivers[0]!.disableResolveMessage, timeline);
+    expect(sent.map((n) => [n.at.toISOString(), n.firing.map((f) => JSON.parse(f) as Array<[string, string]>).map((l) => Object.fromEntries(l).order_id), n.resolved.length])).toEqual([
+      ['2026-11-20T13:55:00.000Z', ['B-old'], 0],
+      ['2026-11-20T14:00:00.000Z', ['B-1'], 0],
+      ['2026-11-20T14:11:00.000Z', ['B-3'], 0],
+    ]);
   });
 
   test('an order stays in the window for an hour, longer than the 1-minute evaluation interval', async () => {
