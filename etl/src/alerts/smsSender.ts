@@ -2,6 +2,7 @@
  * Sends one SMS through Twilio's Messages API with the official `twilio` SDK, retrying what
  * Twilio says is temporary (429 Too Many Requests, 5xx) or a dropped connection, with
  * exponential backoff and jitter. Anything else (bad number, bad credentials) fails at once.
+ * The SDK's own autoRetry covers 429 only, hence the loop here.
  */
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';

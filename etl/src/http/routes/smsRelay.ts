@@ -41,11 +41,11 @@ export const smsRelay: FastifyPluginAsync<SmsRelayOptions> = async (app, opts) =
   if (opts.secret.length < 16) throw new Error('SMS relay: the shared secret (SMS_RELAY_SECRET) must be at least 16 characters');
   const path = opts.path ?? SMS_RELAY_PATH;
 
-  const authorize = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!secretMatches(bearer(req), opts.secret)) {
-      opts.log?.warn('sms relay: rejected request with a missing or wrong secret', { ip: req.ip });
-      await reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'unauthorized' });
-    }
+  // Runs before the body is parsed; returning the sent reply ends the request here.
+  const authorize = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (secretMatches(bearer(req), opts.secret)) return undefined;
+    opts.log?.warn('sms relay: rejected request with a missing or wrong secret', { ip: req.ip });
+    return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'unauthorized' });
   };
 
   app.post(path, { onRequest: authorize, bodyLimit: 512 * 1024 }, async (req, reply) => {
