@@ -10,6 +10,7 @@ import { mobileDashboard } from './dashboards/mobile';
 import { publicDashboard } from './dashboards/public';
 import { recoveryDashboard } from './dashboards/recovery';
 import { kpiDocs } from './kpiDocs';
+import { alertingFiles, managerAlertingJson } from './alerting/files';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const JSON_DIR = path.join(REPO_ROOT, 'dashboards/json');
@@ -144,7 +145,7 @@ export function managerDatasourceJson(): string {
 }
 
 /** Every generated file, path relative to the repo root → content. */
-export function generatedFiles(cat?: KpiCatalog): Map<string, string> {
+export function generatedFiles(cat: KpiCatalog = new KpiCatalog(loadCatalog())): Map<string, string> {
   const files = new Map<string, string>();
   const catalog = cat ?? new KpiCatalog(loadCatalog());
   const dashboards = buildDashboards(catalog);
@@ -153,5 +154,7 @@ export function generatedFiles(cat?: KpiCatalog): Map<string, string> {
   files.set('provisioning/datasources/kpi.yaml', datasourcesYaml());
   files.set('provisioning/dashboards/kpi.yaml', dashboardProvidersYaml());
   files.set('provisioning/access/manager-datasource.json', managerDatasourceJson());
+  for (const [rel, content] of alertingFiles(cat)) files.set(rel, content);
+  files.set('provisioning/access/manager-alerting.json', managerAlertingJson(cat));
   return files;
 }

@@ -4,9 +4,11 @@ import { CATALOG_PATH, loadCatalog as loadEntries, type KpiEntry, type KpiUnit }
 import { ThresholdsMode, type ThresholdsConfig } from '@grafana/schema';
 import { CURRENCY_UNIT } from './config';
 
-export { CATALOG_PATH, type KpiEntry, type KpiUnit } from '@kpi/etl/contract';
+export { CATALOG_PATH, type KpiEntry, type KpiUnit, type UptimeSettings } from '@kpi/etl/contract';
+import type { UptimeSettings } from '@kpi/etl/contract';
 
 export interface Catalog {
+  uptime?: UptimeSettings;
   kpis: KpiEntry[];
 }
 
@@ -17,8 +19,15 @@ export function loadCatalog(file = CATALOG_PATH): Catalog {
 
 export class KpiCatalog {
   private readonly byId: Map<string, KpiEntry>;
+  readonly uptime: UptimeSettings;
   constructor(catalog: Catalog) {
     this.byId = new Map(catalog.kpis.map((k) => [k.id, k]));
+    this.uptime = catalog.uptime ?? { consecutive_failures: 2, probe_every_seconds: 60, targets: ['store', 'etl-health'], channel: 'sms' };
+  }
+
+  /** Every entry, in catalog order. */
+  all(): KpiEntry[] {
+    return [...this.byId.values()];
   }
 
   /** Every entry, in catalog order. */

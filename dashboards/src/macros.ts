@@ -315,3 +315,12 @@ export function expandSql(rawSql: string, o: ExpandOptions): string {
   // Comments go first (quote-aware), as in Grafana 12.4: a macro inside a comment is never expanded.
   return interpolateMacros(globalSubstitutions(interpolateVariables(stripSqlComments(rawSql), o), o), o);
 }
+
+/**
+ * The backend stage alone: what an alert rule's rawSql becomes. Alert queries are run by the
+ * server (no browser templateSrv), so only sqleng.Interpolate and the macro engine apply; a
+ * dashboard template variable left in an alert query would reach PostgreSQL unexpanded.
+ */
+export function expandServerSql(rawSql: string, o: ExpandOptions): string {
+  return interpolateMacros(globalSubstitutions(rawSql, o), o);
+}

@@ -282,3 +282,38 @@ export function colourCell(field: string, thresholds: ThresholdsConfig, unit?: s
 export function unitFor(field: string, unit: string, extra: Array<{ id: string; value: unknown }> = []): NonNullable<FieldConfigSource['overrides']>[number] {
   return { matcher: { id: 'byName', options: field }, properties: [{ id: 'unit', value: unit }, ...extra] };
 }
+
+/**
+ * Grafana's alert list panel (unified alerting). @grafana/schema has no generated type for it;
+ * the option names are those of public/app/plugins/panel/alertlist (UnifiedAlertListOptions).
+ */
+export interface AlertListOptions {
+  viewMode: 'list' | 'stat';
+  groupMode: 'default' | 'custom';
+  groupBy: string[];
+  maxItems: number;
+  /** 1 alphabetical, 3 importance, 5 newest first */
+  sortOrder: 1 | 2 | 3 | 4 | 5;
+  /** only rules linked to this dashboard (their dashboardUid annotation) */
+  dashboardAlerts: boolean;
+  alertName: string;
+  alertInstanceLabelFilter: string;
+  showInstances: boolean;
+  stateFilter: { firing: boolean; pending: boolean; noData: boolean; normal: boolean; error: boolean };
+}
+
+export function alertList(b: { id: number; title: string; w: number; h: number; description?: string; labelFilter?: string }): PanelSpec {
+  const options: AlertListOptions = {
+    viewMode: 'list',
+    groupMode: 'default',
+    groupBy: [],
+    maxItems: 20,
+    sortOrder: 3,
+    dashboardAlerts: true,
+    alertName: '',
+    alertInstanceLabelFilter: b.labelFilter ?? '',
+    showInstances: true,
+    stateFilter: { firing: true, pending: true, noData: false, normal: false, error: true },
+  };
+  return base({ ...b, queries: [] }, 'alertlist', options, fieldConfig({}));
+}

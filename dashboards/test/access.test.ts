@@ -22,6 +22,9 @@ class FakeGrafana {
   dashboards = new Map<string, number>();
   users = new Map<string, number>();
   publicDashboards = new Map<string, string>();
+  muteTimings = new Map<string, unknown>();
+  policies = new Map<string, unknown>();
+  ruleGroups = new Map<string, { rules: Array<{ uid: string; orgID: number; data: Array<{ datasourceUid: string }> }> }>();
   server: Server = createServer((req, res) => void this.handle(req).then(([status, body]) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body))));
 
   private async handle(req: IncomingMessage): Promise<[number, unknown]> {
@@ -76,6 +79,21 @@ class FakeGrafana {
       return [200, { id: 7 }];
     }
     if (/^\/api\/orgs\/\d+\/users/.test(url) || /^\/api\/users\/\d+\/using/.test(url)) return [200, {}];
+    if ((r = /^\/api\/v1\/provisioning\/mute-timings(?:\/(.+))?$/.exec(url))) {
+      const key = `${org}/${r[1] ? decodeURIComponent(r[1]) : (body!.name as string)}`;
+      if (m === 'GET') return this.muteTimings.has(key) ? [200, this.muteTimings.get(key)] : [404, {}];
+      if (m === 'POST' && this.muteTimings.has(key)) return [409, { message: 'exists' }];
+      this.muteTimings.set(key, body);
+      return [m === 'POST' ? 201 : 202, body];
+    }
+    if (m === 'PUT' && url === '/api/v1/provisioning/policies') {
+      this.policies.set(String(org), body);
+      return [202, { message: 'policies updated' }];
+    }
+    if (m === 'PUT' && (r = /^\/api\/v1\/provisioning\/folder\/([^/]+)\/rule-groups\/([^/]+)$/.exec(url))) {
+      this.ruleGroups.set(`${org}/${decodeURIComponent(r[1]!)}/${decodeURIComponent(r[2]!)}`, body as never);
+      return [200, body];
+    }
     return [404, { message: `fake has no ${m} ${url}` }];
   }
 }
@@ -111,13 +129,27 @@ test('creates the Managers org, its datasource and dashboards, a Viewer, the pub
     expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'PATCH', url: '/api/orgs/2/users/7', body: { role: 'Viewer' } }));
     expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'DELETE', url: '/api/orgs/1/users/7' }));
     expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'POST', url: '/api/dashboards/uid/kpi-public-revenue/public-dashboards', org: '1' }));
+    // The Managers org's alert rules: only on the manager datasource, in org 2, policy and interval first.
+    const groups = [...fake.ruleGroups.entries()];
+    expect(groups.map(([k]) => k).sort()).toEqual(['2/kpi-manager-alerts/kpi-deviation', '2/kpi-manager-alerts/kpi-notify']);
+    const rules = groups.flatMap(([, g]) => g.rules);
+    expect(rules.length).toBeGreaterThan(5);
+    for (const r of rules) {
+      expect(r.orgID).toBe(2);
+      for (const d of r.data) expect(['kpi-pg-manager', '__expr__']).toContain(d.datasourceUid);
+    }
+    expect([...fake.muteTimings.keys()]).toEqual(['2/always']);
+    expect([...fake.policies.keys()]).toEqual(['2']);
+    const firstRuleCall = fake.calls.findIndex((c) => c.url.includes('/rule-groups/'));
+    expect(fake.calls.findIndex((c) => c.url === '/api/v1/provisioning/policies')).toBeLessThan(firstRuleCall);
     // Nothing manager-related was written into the Admin org.
     expect(fake.calls.filter((c) => c.method !== 'GET' && c.org === '1' && !c.url.includes('public-dashboards'))).toEqual([]);
 
     const before = fake.calls.length;
     await run(process.execPath, [script], { env });
     const second = fake.calls.slice(before);
-    expect(second.filter((c) => c.method === 'POST' && (c.url === '/api/orgs' || c.url === '/api/datasources' || c.url === '/api/admin/users'))).toEqual([]);
+    expect(second.filter((c) => c.method === 'POST' && (c.url === '/api/orgs' || c.url === '/api/datasources' || c.url === '/api/admin/users' || c.url.includes('mute-timings')))).toEqual([]);
+    expect(fake.ruleGroups.size).toBe(2);
     expect(fake.orgs.size).toBe(2);
   } finally {
     fake.server.close();

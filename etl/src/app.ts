@@ -12,7 +12,9 @@ import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
+import { featureRoutes } from './http/featureRoutes';
 import { startHttp, type HttpService } from './http/service';
+import { scheduleUptimeProbes } from './probes/uptime';
 import { StoreSimulator } from './sources/simulator';
 import { startSources } from './sources/runtime/startSources';
 import { DAY_MS } from './sources/types';
@@ -85,7 +87,8 @@ export async function startApp(
     const roles = await applyRolePasswords(db, config);
     log.info('catalog and roles', { kpis, rolesWithPassword: roles });
     checkStop();
-    http = await startHttp(config, db, log, { now });
+    const live = config.GRAFANA_URL && config.GRAFANA_LIVE_TOKEN ? new GrafanaLivePublisher(config.GRAFANA_URL, config.GRAFANA_LIVE_TOKEN) : null;
+    http = await startHttp(config, db, log, { now, routes: featureRoutes(config, { db, log, live }) });
     const heldHttp = http;
 
     let embeddedUrl: string | null = null;
@@ -97,8 +100,8 @@ export async function startApp(
     lock = await connectJobLock(config.REDIS_URL, log, lockPrefix(dbId));
     const serialize: RefreshSerializer = { lock, signal };
     const scheduler = new Scheduler(lock, log);
+    scheduleUptimeProbes(scheduler, db, config, log);
 
-    const live = config.GRAFANA_URL && config.GRAFANA_LIVE_TOKEN ? new GrafanaLivePublisher(config.GRAFANA_URL, config.GRAFANA_LIVE_TOKEN) : null;
     let backfill: SyncStats | null = null;
     if (config.SIMULATOR_ENABLED) {
       const openedOn = await simulatorOpenedOn(db, config.STORE_TIMEZONE, config.BACKFILL_DAYS, now());

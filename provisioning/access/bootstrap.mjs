@@ -6,7 +6,10 @@
 //     not exist yet, and only this script creates it);
 //  3. optionally a manager login (MANAGER_LOGIN / MANAGER_PASSWORD) with the Viewer role in
 //     Managers and no membership in Admin;
-//  4. the revenue-only dashboard is shared publicly (Grafana's public / externally shared
+//  4. the Managers org's alert rules (manager-alerting.json, generated from the KPI catalog: only
+//     KPIs managers may see, on the kpi_manager datasource, no cost data; dashboard-only, so its
+//     policy mutes them) with their folder, time interval and notification policy;
+//  5. the revenue-only dashboard is shared publicly (Grafana's public / externally shared
 //     dashboards; no template variables, time picker on) and its URL is printed.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -98,6 +101,23 @@ async function ensureManagerUser(orgId) {
   console.log(`managers: user ${login} (Viewer)`);
 }
 
+async function ensureManagerAlerting(orgId) {
+  const spec = JSON.parse(readFileSync(path.join(here, 'manager-alerting.json'), 'utf8'));
+  await api('POST', '/api/folders', { uid: spec.folder.uid, title: spec.folder.title }, { orgId, ok: [409, 412] });
+  for (const mt of spec.muteTimes) {
+    const at = `/api/v1/provisioning/mute-timings/${encodeURIComponent(mt.name)}`;
+    const existing = await api('GET', at, undefined, { orgId, ok: [404] });
+    if (existing.status === 200) await api('PUT', at, mt, { orgId });
+    else await api('POST', '/api/v1/provisioning/mute-timings', mt, { orgId });
+  }
+  await api('PUT', '/api/v1/provisioning/policies', spec.policy, { orgId });
+  // PUT of a whole group creates, updates and deletes its rules, so a re-run converges.
+  for (const g of spec.groups) {
+    await api('PUT', `/api/v1/provisioning/folder/${encodeURIComponent(spec.folder.uid)}/rule-groups/${encodeURIComponent(g.title)}`, g, { orgId });
+    console.log(`managers: alert rule group ${g.title} (${g.rules.length} rules)`);
+  }
+}
+
 async function ensurePublicDashboard() {
   const path_ = `/api/dashboards/uid/${PUBLIC_UID}/public-dashboards`;
   const existing = await api('GET', path_, undefined, { orgId: 1, ok: [404] });
@@ -115,5 +135,6 @@ const managersOrg = await ensureManagersOrg();
 await ensureManagerDatasource(managersOrg);
 await ensureManagerDashboards(managersOrg);
 await ensureManagerUser(managersOrg);
+await ensureManagerAlerting(managersOrg);
 await ensurePublicDashboard();
 console.log(`done: Admin org 1, ${MANAGERS_ORG} org ${managersOrg}`);

@@ -76,6 +76,13 @@ const schema = z.object({
   API_JWT_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
   API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
   READYZ_MAX_SYNC_AGE_S: z.coerce.number().int().min(0).default(0),
+  STORE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
+  PROBE_HEALTHZ_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('http://127.0.0.1:8080/healthz'),
+  SMS_RELAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC + 32 hex digits)').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567').optional(),
+  SMS_TO: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567').optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -120,6 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.success && parsed.data.API_JWT_SECRET && parsed.data.API_JWT_PUBLIC_KEY) {
     problems.push('API_JWT_SECRET and API_JWT_PUBLIC_KEY: set one (HS256 shared secret or RS256 public key), not both');
+  }
+  if (parsed.success && parsed.data.SMS_RELAY_SECRET) {
+    const missing = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'SMS_TO'] as const).filter((k) => !parsed.data[k]);
+    if (missing.length) problems.push(`SMS_RELAY_SECRET is set (SMS relay on) but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;

@@ -36,6 +36,9 @@ const entrySchema = z
     volume_floor: num,
     volume_metric: z.string().nullable().optional(),
     deviation_threshold: z.number().positive().nullable().optional(),
+    // What a day is compared with for the deviation alert: the mean of the 7 previous local days, or
+    // the mean of the same weekday in the 4 previous weeks (for KPIs with a weekly rhythm).
+    baseline: z.enum(['7d_mean', 'same_weekday_4w']).nullable().optional(),
     step_benchmarks: z.record(z.string(), z.number().min(0).max(1)).nullable().optional(),
     alert: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable().optional(),
   })
@@ -54,15 +57,31 @@ const entrySchema = z
     if (e.volume_floor != null && e.deviation_threshold == null) {
       ctx.addIssue({ code: 'custom', message: 'volume_floor without deviation_threshold', path: ['deviation_threshold'] });
     }
+    if (e.baseline != null && e.deviation_threshold == null) {
+      ctx.addIssue({ code: 'custom', message: 'baseline without deviation_threshold', path: ['baseline'] });
+    }
   });
 
 export type KpiEntry = z.infer<typeof entrySchema>;
 export type KpiUnit = KpiEntry['unit'];
 export type KpiFamily = KpiEntry['family'];
 
+/** Site monitoring: what the probe job checks and when the site-down alert fires. */
+export const uptimeSchema = z
+  .object({
+    consecutive_failures: z.number().int().min(1).max(10),
+    probe_every_seconds: z.number().int().min(10).max(3600),
+    targets: z.array(z.enum(['store', 'etl-health'])).min(1),
+    channel: z.enum(['sms', 'email', 'slack']),
+  })
+  .strict();
+
+export type UptimeSettings = z.infer<typeof uptimeSchema>;
+
 const catalogSchema = z.object({
   $comment: z.string().optional(),
   version: z.literal(1),
+  uptime: uptimeSchema.optional(),
   kpis: z.array(z.unknown()).min(1),
 });
 
@@ -108,4 +127,19 @@ export function loadCatalog(file = CATALOG_PATH): KpiEntry[] {
     throw new CatalogError(`Cannot read KPI catalog ${file}: ${(e as Error).message}`);
   }
   return parseCatalog(doc);
+}
+
+export const DEFAULT_UPTIME: UptimeSettings = { consecutive_failures: 2, probe_every_seconds: 60, targets: ['store', 'etl-health'], channel: 'sms' };
+
+/** The catalog's `uptime` block (validated like the rest; defaults when the block is absent). */
+export function loadUptimeSettings(file = CATALOG_PATH): UptimeSettings {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CatalogError(`Cannot read KPI catalog ${file}: ${(e as Error).message}`);
+  }
+  const top = catalogSchema.safeParse(doc);
+  if (!top.success) throw new CatalogError(`KPI catalog is malformed: ${describe(top.error.issues)}`);
+  return top.data.uptime ?? DEFAULT_UPTIME;
 }

@@ -65,10 +65,8 @@ export function routePlugins(deps: HttpDeps): RoutePlugin[] {
         });
       },
     },
-    // Square webhooks (routes/squareWebhooks.ts):
-    //   { name: 'square-webhooks', register: async (app) => { await app.register(squareWebhooks, { ... }); } },
-    // SMS relay for Grafana's webhook contact point (routes/smsRelay.ts):
-    //   { name: 'sms-relay', register: async (app) => { await app.register(smsRelay, { ... }); } },
+    // Features switched on by configuration (Square webhooks, the SMS relay) come from
+    // featureRoutes.ts and are appended by startHttp.
   ];
 }
 

@@ -16,7 +16,7 @@ import { MemoryKpiCache, RedisKpiCache, type KpiCache } from './cache';
 import { recordSyncRun } from './metrics';
 import { RequestStats } from './requestStats';
 import { daysOf } from './routes/api/timeframe';
-import { buildHttpServer } from './server';
+import { buildHttpServer, routePlugins, type HttpDeps, type RoutePlugin } from './server';
 
 export interface SyncOutcome {
   changed: number;
@@ -58,7 +58,12 @@ export async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
-export async function startHttp(config: Config, db: Db, log: Logger, opts: { now?: () => Date; redisPrefix?: string } = {}): Promise<HttpService> {
+export async function startHttp(
+  config: Config,
+  db: Db,
+  log: Logger,
+  opts: { now?: () => Date; redisPrefix?: string; routes?: RoutePlugin[] } = {},
+): Promise<HttpService> {
   let redis: Redis | null = null;
   try {
     redis = await connectRedis(config.REDIS_URL);
@@ -69,7 +74,7 @@ export async function startHttp(config: Config, db: Db, log: Logger, opts: { now
   const verifier = await TokenVerifier.create(config);
   if (!verifier.configured) log.warn('API_JWT_SECRET / API_JWT_PUBLIC_KEY not set: /api/v1/dashboard/* answers 503 until one is');
   const requestStats = new RequestStats();
-  const server = await buildHttpServer({
+  const deps: HttpDeps = {
     requestStats,
     db,
     log,
@@ -83,7 +88,8 @@ export async function startHttp(config: Config, db: Db, log: Logger, opts: { now
     readyMaxSyncAgeS: config.READYZ_MAX_SYNC_AGE_S,
     redisPrefix: opts.redisPrefix,
     now: opts.now,
-  });
+  };
+  const server = await buildHttpServer(deps, [...routePlugins(deps), ...(opts.routes ?? [])]);
   let url: string;
   try {
     url = await server.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/db';
 import { loadCatalog, type KpiEntry } from '../contract/catalog';
 
-export { CATALOG_PATH, CatalogError, KPI_FAMILIES, KPI_ROLES, loadCatalog, parseCatalog, type KpiEntry } from '../contract/catalog';
+export { CATALOG_PATH, CatalogError, KPI_FAMILIES, KPI_ROLES, loadCatalog, parseCatalog, loadUptimeSettings, uptimeSchema, type KpiEntry, type UptimeSettings } from '../contract/catalog';
 
 const COLUMNS = [
   'id', 'name', 'family', 'unit', 'direction', 'target', 'target_low', 'target_high', 'benchmark', 'warn_below', 'warn_above',

@@ -25,7 +25,7 @@ describe('config', () => {
     expect(msg).toMatch(/STORE_TIMEZONE: must be an IANA time zone .*\(got "Mars\/Olympus"\)/);
     expect(msg).toMatch(/BACKFILL_DAYS: /);
     expect(msg).toMatch(/DATABASE_URL: must be a postgres:\/\//);
-    expect(msg).toMatch(/STORE_TIMEZON: unknown variable \(known: STORE_TIMEZONE, STORE_CURRENCY\)/);
+    expect(msg).toMatch(/STORE_TIMEZON: unknown variable \(known: STORE_TIMEZONE, STORE_CURRENCY, STORE_URL\)/);
     expect(msg).not.toContain('hunter2');
   });
 });

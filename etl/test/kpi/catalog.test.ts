@@ -1,4 +1,7 @@
-import { CatalogError, loadCatalog, parseCatalog, syncCatalog } from '../../src/kpi/catalog';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CatalogError, CATALOG_PATH, loadCatalog, loadUptimeSettings, parseCatalog, syncCatalog } from '../../src/kpi/catalog';
 import { CONTINUOUS_AGGREGATES, refreshAggregates } from '../../src/kpi/aggregates';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
@@ -35,6 +38,29 @@ describe('KPI catalog', () => {
     expect(() => parseCatalog(typo)).toThrow(/"x_y".*unit/);
     const dup = { version: 1, kpis: [...entries, entries[0]] };
     expect(() => parseCatalog(dup)).toThrow(/duplicate/);
+  });
+
+  it('validates the deviation baseline per KPI and the uptime block', () => {
+    const entries = loadCatalog();
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    expect(byId.get('orders')?.baseline).toBe('same_weekday_4w');
+    expect(byId.get('aov')?.baseline).toBe('7d_mean');
+    for (const e of entries) if (e.baseline != null) expect(e.deviation_threshold).not.toBeNull();
+    const bad = { version: 1, kpis: entries.map((e) => (e.id === 'aov' ? { ...e, baseline: 'same_weekday' } : e)) };
+    expect(() => parseCatalog(bad)).toThrow(/"aov".*baseline/);
+    const orphan = { version: 1, kpis: entries.map((e) => (e.id === 'clv' ? { ...e, baseline: '7d_mean' } : e)) };
+    expect(() => parseCatalog(orphan)).toThrow(/"clv".*baseline without deviation_threshold/);
+
+    expect(loadUptimeSettings()).toEqual({ consecutive_failures: 2, probe_every_seconds: 60, targets: ['store', 'etl-health'], channel: 'sms' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kpi-catalog-'));
+    try {
+      const doc = JSON.parse(readFileSync(CATALOG_PATH, 'utf8')) as { uptime: Record<string, unknown> };
+      doc.uptime.consecutive_failures = 0;
+      writeFileSync(path.join(dir, 'c.json'), JSON.stringify(doc));
+      expect(() => loadUptimeSettings(path.join(dir, 'c.json'))).toThrow(/uptime\.consecutive_failures/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps margin and inventory turnover admin-only', () => {

@@ -1,11 +1,20 @@
 // Main dashboard, section "Revenue overview" (row 1).
-import { bargauge, pie, sql, stat, timeseries, unitFor, type PanelSpec } from '../../panels';
+import { alertList, bargauge, pie, sql, stat, timeseries, unitFor, type PanelSpec } from '../../panels';
 import { CURRENCY_UNIT } from '../../config';
 import { revenueToday, revenueTrend, revenueVs } from '../common';
 import type { MainContext } from './context';
 
 export function revenueOverview({ role, S, cat }: MainContext): PanelSpec[] {
   return [
+    // Rules linked to this dashboard (deviation from baseline, revenue behind, abandonment
+    // spike); each also marks its state changes as annotations on the panel it is linked to.
+    alertList({
+      id: 81,
+      title: 'KPI alerts (deviation from baseline, revenue behind target, abandonment)',
+      w: 24,
+      h: 5,
+      description: 'Firing and pending alert rules linked to this dashboard. Deviation: a complete day more than its catalog threshold away from its baseline, with enough volume.',
+    }),
     revenueToday(role, 2, { w: 6, h: 5 }),
     revenueVs(role, cat, 'yesterday', 3, { w: 6, h: 5 }),
     revenueVs(role, cat, 'avg7', 4, { w: 6, h: 5 }),
