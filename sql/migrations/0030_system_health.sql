@@ -1,6 +1,6 @@
--- System health for the admin role (the system-health dashboard and alerting on it): sync runs,
--- dead letters without their payloads (which may hold customer data), and the HTTP server's
--- per-minute request figures, which the ETL writes so latency is visible without Prometheus.
+-- The HTTP server's per-minute request figures, which the ETL writes so latency is visible
+-- without Prometheus (sql/views/system.sql exposes them, with sync runs and dead letters, to the
+-- admin role).
 
 CREATE TABLE api_request_stats (
   minute    timestamptz NOT NULL,
@@ -13,23 +13,6 @@ CREATE TABLE api_request_stats (
   max_ms    numeric(10, 2) NOT NULL,
   PRIMARY KEY (minute, route)
 );
-
-CREATE VIEW adm.etl_runs AS
-SELECT finished_at AS time, id, source, stream, started_at, finished_at,
-       round(date_part('epoch', finished_at - started_at)::numeric, 3) AS duration_s,
-       status, rows_read, rows_upserted, rows_rejected, pages, api_calls, cursor_value, breaker_state, error
-FROM public.etl_runs;
-
-CREATE VIEW adm.dead_letters AS
-SELECT received_at AS time, id, received_at, source, stream, source_id, reason
-FROM public.dead_letters;
-
-CREATE VIEW adm.api_request_stats AS
-SELECT minute AS time, route, requests, errors, rejected, p50_ms, p99_ms, max_ms
-FROM public.api_request_stats;
-
-REVOKE ALL ON adm.etl_runs, adm.dead_letters, adm.api_request_stats FROM PUBLIC;
-GRANT SELECT ON adm.etl_runs, adm.dead_letters, adm.api_request_stats TO kpi_admin;
 
 -- The KPI API reads as the role of each token (SET LOCAL ROLE kpi_admin / kpi_manager /
 -- kpi_public), which needs membership in those roles. A superuser has it anyway; an owner that

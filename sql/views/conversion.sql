@@ -196,3 +196,24 @@ SELECT kpi.day_start(c.day) AS time, c.day, c.country,
                  / NULLIF(count(*) FILTER (WHERE c.converted OR c.abandoned), 0), 4) AS cart_abandonment_rate
 FROM kpi.cart_status_at(now()) c
 GROUP BY c.day, c.country;
+
+-- ------------------------------------------------------------------ cart_abandonment_window
+-- Carts created in [from_ts, to_ts), decided relative to to_ts: converted when they have an order,
+-- abandoned when they have none and were idle for more than 60 minutes before to_ts, otherwise
+-- still open (not counted in the rate yet), as in kpi.cart_status_at. The abandonment-spike alert
+-- reads it over the 24 h before its evaluation instant (Grafana's $__timeTo()), never now().
+CREATE FUNCTION kpi.cart_abandonment_window(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (carts_created bigint, carts_converted bigint, carts_abandoned bigint, carts_open bigint,
+  carts_decided bigint, cart_abandonment_rate numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH c AS (
+    SELECT count(*) AS n,
+           count(*) FILTER (WHERE order_id IS NOT NULL) AS conv,
+           count(*) FILTER (WHERE order_id IS NULL AND last_activity_at < $2 - INTERVAL '60 minutes') AS ab
+    FROM public.carts
+    WHERE created_at >= $1 AND created_at < $2
+  )
+  SELECT n, conv, ab, n - conv - ab, conv + ab, round(1 - conv::numeric / NULLIF(conv + ab, 0), 4) FROM c
+$$;

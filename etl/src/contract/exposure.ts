@@ -9,7 +9,7 @@
  */
 import type { RoleKey } from './roles';
 
-export const VIEW_FAMILIES = ['revenue', 'conversion', 'customers', 'campaigns', 'operations', 'products', 'recovery', 'deviation'] as const;
+export const VIEW_FAMILIES = ['revenue', 'conversion', 'customers', 'campaigns', 'operations', 'products', 'recovery', 'deviation', 'system'] as const;
 export type ViewFamily = (typeof VIEW_FAMILIES)[number];
 
 export interface ExposedObject {
@@ -82,6 +82,10 @@ export const EXPOSURE: readonly ExposedObject[] = [
   ...fn('products', ADMIN, ['inventory_turnover']),
 
   ...view('deviation', STAFF, ['kpi_deviation_daily']),
+  ...fn('conversion', STAFF, ['cart_abandonment_window']),
+
+  // The daemon's own health (system-health dashboard, site-down alert): admins only.
+  ...view('system', ADMIN, ['etl_runs', 'dead_letters', 'api_request_stats', 'uptime_probes']),
 
   // Targets and benchmarks are not cost data; managers see the rows the catalog gives them.
   {
