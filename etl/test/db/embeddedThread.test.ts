@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { Client } from 'pg';
 import { openEmbeddedThread, type EmbeddedThreadDb } from '../../src/db/embeddedThread';
 
@@ -25,28 +27,21 @@ describe('embedded database thread and socket', () => {
     return c;
   };
 
-  it('a 5-second query on the socket leaves a 100 ms main-thread timer on time', async () => {
-    const lateness: number[] = [];
-    let expected = Date.now() + 100;
-    const timer = setInterval(() => {
-      lateness.push(Date.now() - expected);
-      expected = Date.now() + 100;
-    }, 100);
-    const c = await connect();
-    const t0 = Date.now();
-    try {
-      await c.query('SELECT pg_sleep(5)');
-    } finally {
-      clearInterval(timer);
-      await c.end();
-    }
-    const queryMs = Date.now() - t0;
-    const worst = Math.max(...lateness);
-    process.stderr.write(`tick lateness during a ${queryMs} ms socket query: ${lateness.length} ticks, worst ${worst} ms late\n`);
-    expect(queryMs).toBeGreaterThanOrEqual(5_000);
-    expect(lateness.length).toBeGreaterThanOrEqual(40);
-    expect(worst).toBeLessThanOrEqual(200);
-  }, 30_000);
+  it('a 5-second query on the socket leaves a 100 ms main-thread timer on time', () => {
+    // In its own process, as the daemon runs: this jest process's heap (every suite's databases)
+    // would add its own garbage-collection pauses to the figure.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/socket-responsiveness.ts', '--seconds', '5', '--json'], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { queryMs: number; ticks: number; worstLateMs: number; p50LateMs: number };
+    process.stderr.write(`tick lateness during a ${m.queryMs} ms socket query: ${m.ticks} ticks, p50 ${m.p50LateMs} ms, worst ${m.worstLateMs} ms late\n`);
+    expect(m.queryMs).toBeGreaterThanOrEqual(5_000);
+    expect(m.ticks).toBeGreaterThanOrEqual(40);
+    expect(m.worstLateMs).toBeLessThanOrEqual(200);
+  }, 150_000);
 
   it('client A changes the session and leaves; client B sees the defaults', async () => {
     const b0 = await connect();

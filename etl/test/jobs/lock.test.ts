@@ -28,7 +28,8 @@ describe('job locks on a real Redis', () => {
       await gate;
       return 'a';
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Until a really holds it (a fixed pause loses the race on a busy machine).
+    while ((await clients[0]?.exists(`${prefix}sync`)) !== 1) await new Promise((r) => setTimeout(r, 10));
     expect(await b.withLock('sync', 5000, async () => 'b')).toEqual({ ran: false });
     release();
     expect(await first).toEqual({ ran: true, value: 'a' });
