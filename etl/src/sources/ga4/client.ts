@@ -2,6 +2,7 @@ import { BetaAnalyticsDataClient } from '@google-analytics/data';
 import { OAuth2Client } from 'google-auth-library';
 import type { Logger } from '../../log/logger';
 import { SourceHttpError } from '../runtime/errors';
+import { isErrorLike } from '../wire/errorLike';
 
 export const GA4 = 'ga4';
 
@@ -45,8 +46,8 @@ const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 504, 7: 403, 8: 429, 1
 
 /** Google API errors in the runtime's terms. GA4 sends no Retry-After: backoff decides the wait. */
 export function normalizeGa4Error(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const code = (err as { code?: unknown }).code;
+  if (!isErrorLike(err)) return err;
+  const code = err.code;
   if (typeof code !== 'number') {
     if (err instanceof SyntaxError) return err;
     if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(err.message)) return new SourceHttpError(GA4, null, `request failed: ${err.message}`, null, true);

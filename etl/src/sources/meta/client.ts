@@ -1,5 +1,6 @@
 import { AdAccount, FacebookAdsApi } from 'facebook-nodejs-business-sdk';
 import { SourceHttpError } from '../runtime/errors';
+import { isErrorLike } from '../wire/errorLike';
 
 export const META = 'meta';
 export const META_GRAPH_URL = 'https://graph.facebook.com';
@@ -53,12 +54,12 @@ interface GraphRequestError extends Error {
   headers?: unknown;
 }
 
-const isGraphError = (err: unknown): err is GraphRequestError => err instanceof Error && err.name === 'FacebookRequestError';
+const isGraphError = (err: unknown): err is GraphRequestError => isErrorLike(err) && err.name === 'FacebookRequestError';
 
 /** SDK errors in the runtime's terms; messages never carry the request URL (it holds the token). */
 export function normalizeMetaError(err: unknown): unknown {
   if (!isGraphError(err)) {
-    if (err instanceof Error) {
+    if (isErrorLike(err)) {
       err.message = redactUrl(err.message);
       if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(err.message)) return new SourceHttpError(META, null, `request failed: ${err.message}`, null, true);
     }
