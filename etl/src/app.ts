@@ -6,6 +6,7 @@ import { openServer } from './db/server';
 import { applyRolePasswords } from './db/rolePasswords';
 import { connectJobLock, type JobLock } from './jobs/lock';
 import { Scheduler } from './jobs/scheduler';
+import { startMarketingSources } from './jobs/syncMarketing';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
@@ -85,6 +86,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         run: async () => refreshFor(db, await syncSimulator(db, sim, simOpts())),
       });
     }
+    const marketing = await startMarketingSources(config, db, log, { scheduler, now });
     scheduler.add({
       name: 'refresh-aggregates',
       cron: config.REFRESH_CRON,
@@ -110,6 +112,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
       scheduler,
       async stop() {
         await scheduler.stop();
+        await marketing.close();
         await heldSocket?.stop();
         await heldLock.close();
         await db.close();

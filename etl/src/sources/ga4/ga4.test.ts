@@ -55,7 +55,7 @@ describe('GA4 source: official client against the local Data API server', () => 
     expect(paid.rows).toEqual([{ channel: 'paid', channel_group: 'Paid Social', source_medium: 'facebook / cpc' }]);
     // The start of the property's "today" (EDT, UTC−4).
     expect(await cursorOf(db, GA4, 'traffic_daily')).toBe('2026-03-20T04:00:00.000Z');
-    expect(lines.some((l) => l.includes('"ga4 quota"') && l.includes('tokensPerDayRemaining'))).toBe(true);
+    expect(lines.some((l) => l.includes('"ga4 quota"') && /"dailyQuotaLeft":\d+/.test(l))).toBe(true);
   });
 
   it('shows GA4\'s own 30-day users as the dashboard\'s visitors, not the sum of daily users', async () => {

@@ -37,8 +37,9 @@ function logQuota(client: Ga4Client, call: string, r: ReportResponse): void {
   if (!q) return;
   client.log.info('ga4 quota', {
     source: GA4, call,
-    tokensPerDayRemaining: q.tokensPerDay?.remaining ?? null, tokensPerHourRemaining: q.tokensPerHour?.remaining ?? null,
-    concurrentRequestsRemaining: q.concurrentRequests?.remaining ?? null,
+    // GA4 calls its quota units "tokens"; the log's secret filter hides keys named so.
+    dailyQuotaLeft: q.tokensPerDay?.remaining ?? null, hourlyQuotaLeft: q.tokensPerHour?.remaining ?? null,
+    concurrentRequestsLeft: q.concurrentRequests?.remaining ?? null,
   });
 }
 
