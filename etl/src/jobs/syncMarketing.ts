@@ -41,7 +41,7 @@ export async function startMarketingSources(
   config: Config,
   db: Db,
   log: Logger,
-  opts: { scheduler?: Scheduler; now?: () => Date; env?: NodeJS.ProcessEnv } = {},
+  opts: { scheduler?: Scheduler; now?: () => Date; env?: NodeJS.ProcessEnv; metaPollMs?: number } = {},
 ): Promise<MarketingSources> {
   const env = opts.env ?? process.env;
   const planned: Planned[] = [];
@@ -59,7 +59,7 @@ export async function startMarketingSources(
     planned.push({ runner: runnerFor(sendgridSource(createSendgridClient({ apiKey: config.SENDGRID_API_KEY, baseUrl: config.SENDGRID_BASE_URL }))), cron: config.SENDGRID_SYNC_CRON });
   }
   if (config.META_ACCESS_TOKEN && config.META_AD_ACCOUNT_ID) {
-    const client = createMetaClient({ accessToken: config.META_ACCESS_TOKEN, adAccountId: config.META_AD_ACCOUNT_ID, baseUrl: config.META_BASE_URL });
+    const client = createMetaClient({ accessToken: config.META_ACCESS_TOKEN, adAccountId: config.META_AD_ACCOUNT_ID, baseUrl: config.META_BASE_URL, pollMs: opts.metaPollMs });
     planned.push({ runner: runnerFor(metaSource(client)), cron: config.META_SYNC_CRON });
   }
   if (config.CUSTOM_DATABASE_URL && config.CUSTOM_DB_MAPPING) {
