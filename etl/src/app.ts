@@ -7,6 +7,7 @@ import { openServer } from './db/server';
 import { applyRolePasswords } from './db/rolePasswords';
 import { connectJobLock, lockPrefix, type JobLock } from './jobs/lock';
 import { Scheduler } from './jobs/scheduler';
+import { startMarketingSources } from './jobs/syncMarketing';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
@@ -141,6 +142,7 @@ export async function startApp(
       });
     }
     startSources({ db, config, log, scheduler, live, now });
+    const marketing = await startMarketingSources(config, db, log, { scheduler, now });
     scheduler.add({
       name: 'refresh-aggregates',
       cron: config.REFRESH_CRON,
@@ -180,6 +182,7 @@ export async function startApp(
           await boundBy(heldHttp.stop(), 2_000);
           await heldDb?.unserve(2_500);
           await boundBy(scheduler.stop(), deadline - Date.now() - 2_000);
+          await boundBy(marketing.close(), 1_000);
           await heldLock.close();
           const database = heldDb ? await heldDb.shutdown(Math.max(500, deadline - Date.now())) : (await db.close(), 'closed' as const);
           heldDir?.release();

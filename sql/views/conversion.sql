@@ -61,7 +61,12 @@ SELECT s.bucket AS time, kpi.local_day(s.bucket) AS day, s.channel, s.device,
        kpi.rate(s.completed_checkout_sessions, s.checkout_sessions) AS checkout_completion_rate
 FROM kpi.sessions_daily s;
 
--- Distinct visitors over the range in one pass: sessions are folded per visitor first.
+-- Distinct visitors over the range in one pass: sessions are folded per visitor first. A range
+-- with no session-level rows falls back to GA4's day-level traffic: visitors are then GA4's own
+-- distinct-user count for exactly that range (traffic_range_users), never a sum of daily users; a
+-- range GA4 was not asked for has no visitor figure (NULL). GA4 counts events where the sessions
+-- table has sessions, and a completed checkout is a purchase there (as in conversion_daily). The
+-- range's days are the store's local days of from_ts and of the instant just before to_ts.
 CREATE FUNCTION kpi.conversion_range(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   sessions bigint, visitors bigint, add_to_cart_sessions bigint, checkout_sessions bigint,
@@ -81,8 +86,24 @@ AS $$
     SELECT coalesce(sum(n), 0)::bigint AS n, count(*) AS v, coalesce(sum(atc), 0)::bigint AS atc,
            coalesce(sum(chk), 0)::bigint AS chk, coalesce(sum(done), 0)::bigint AS done, coalesce(sum(p), 0)::bigint AS p
     FROM per_visitor
+  ), t AS (
+    SELECT sum(sessions)::bigint AS n, sum(add_to_cart_sessions)::bigint AS atc,
+           sum(checkout_sessions)::bigint AS chk, sum(purchase_sessions)::bigint AS p
+    FROM public.traffic_daily
+    WHERE day >= kpi.local_day($1) AND day <= kpi.local_day($2 - INTERVAL '1 microsecond')
+  ), r AS (
+    SELECT max(users)::bigint AS v FROM public.traffic_range_users
+    WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
+  ), x AS (
+    SELECT CASE WHEN a.n > 0 OR t.n IS NULL THEN a.n ELSE t.n END AS n,
+           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.v ELSE r.v END AS v,
+           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.atc ELSE t.atc END AS atc,
+           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.chk ELSE t.chk END AS chk,
+           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.done ELSE t.p END AS done,
+           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.p ELSE t.p END AS p
+    FROM a, t, r
   )
-  SELECT n, v, atc, chk, done, p, kpi.rate(p, n), kpi.rate(atc, n), kpi.rate(done, chk) FROM a
+  SELECT n, v, atc, chk, done, p, kpi.rate(p, n), kpi.rate(atc, n), kpi.rate(done, chk) FROM x
 $$;
 
 -- ------------------------------------------------------------------ funnel
@@ -92,6 +113,8 @@ $$;
 -- One pass: sessions are first folded per visitor (did this visitor reach each step in the
 -- range?), then visitors are counted per step. A year holds hundreds of thousands of visitors:
 -- the larger work_mem keeps their hash table in memory instead of spilling.
+-- Without session rows the steps are GA4's distinct users of the range that reached each step
+-- (any event / add_to_cart / begin_checkout / purchase), fetched per range like the visitors.
 CREATE FUNCTION kpi.funnel(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   step_no int, step text, visitors bigint, step_rate numeric, drop_off_pct numeric,
@@ -105,10 +128,19 @@ AS $$
     SELECT bool_or(added_to_cart) AS atc, bool_or(began_checkout) AS chk, bool_or(order_id IS NOT NULL) AS ord
     FROM public.sessions WHERE started_at >= $1 AND started_at < $2
     GROUP BY visitor_id
-  ), a AS (
+  ), sa AS (
     SELECT count(*) AS s1, count(*) FILTER (WHERE atc) AS s2,
            count(*) FILTER (WHERE chk) AS s3, count(*) FILTER (WHERE ord) AS s4
     FROM per_visitor
+  ), r AS (
+    SELECT users::bigint AS s1, add_to_cart_users::bigint AS s2, checkout_users::bigint AS s3, purchase_users::bigint AS s4
+    FROM public.traffic_range_users
+    WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
+    ORDER BY users DESC LIMIT 1
+  ), a AS (
+    SELECT s1, s2, s3, s4 FROM sa WHERE sa.s1 > 0 OR NOT EXISTS (SELECT 1 FROM r)
+    UNION ALL
+    SELECT r.s1, r.s2, r.s3, r.s4 FROM r, sa WHERE sa.s1 = 0
   ), b AS (
     SELECT step_benchmarks FROM public.kpi_catalog WHERE id = 'funnel'
   ), steps AS (

@@ -83,9 +83,33 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567').optional(),
   SMS_TO: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567').optional(),
+  GA4_PROPERTY_ID: z.string().regex(/^\d+$/, 'must be the numeric GA4 property id').optional(),
+  GA4_CREDENTIALS_FILE: z.string().min(1).optional(),
+  GA4_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
+  GA4_SYNC_CRON: cronExpr.default('0 */30 * * * *'),
+  GA4_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(60).default(3),
+  SENDGRID_API_KEY: z.string().min(1).optional(),
+  SENDGRID_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
+  SENDGRID_SYNC_CRON: cronExpr.default('0 15 * * * *'),
+  META_ACCESS_TOKEN: z.string().min(1).optional(),
+  META_AD_ACCOUNT_ID: z.string().regex(/^(act_)?\d+$/, 'must be an ad account id such as act_1234567890').optional(),
+  META_BASE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
+  META_SYNC_CRON: cronExpr.default('0 45 * * * *'),
+  CUSTOM_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  CUSTOM_DB_MAPPING: z.string().min(1).optional(),
+  CUSTOM_DB_SYNC_CRON: cronExpr.default('0 */5 * * * *'),
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Variables of the marketing sources that only work together. */
+function marketingSourceProblems(c: Config): string[] {
+  const p: string[] = [];
+  if (Boolean(c.META_ACCESS_TOKEN) !== Boolean(c.META_AD_ACCOUNT_ID)) p.push('META_ACCESS_TOKEN and META_AD_ACCOUNT_ID: set both to sync Meta Ads, or neither');
+  if (Boolean(c.CUSTOM_DATABASE_URL) !== Boolean(c.CUSTOM_DB_MAPPING)) p.push('CUSTOM_DATABASE_URL and CUSTOM_DB_MAPPING: set both to read the store database, or neither');
+  if ((c.GA4_CREDENTIALS_FILE || c.GA4_BASE_URL) && !c.GA4_PROPERTY_ID) p.push('GA4_PROPERTY_ID: required when GA4_CREDENTIALS_FILE or GA4_BASE_URL is set');
+  return p;
+}
 
 /** Known variable names, so that a typo such as STORE_TIMEZON is reported instead of ignored. */
 export const CONFIG_KEYS = Object.keys(schema.shape);
@@ -101,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // (REDIS_, HTTP_, DATA_) are left to the edit-distance check: other tools and Kubernetes
   // service links set variables such as REDIS_PORT.
   for (const key of Object.keys(env)) {
-    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA|SYNC|REFRESH|HOUSEKEEPING|SQUARE|LIGHTSPEED)_/.test(key) && !CONFIG_KEYS.includes(key)) {
+    if (/^(STORE|SIMULATOR|KPI|EMBEDDED_PG|BACKFILL|GRAFANA|SYNC|REFRESH|HOUSEKEEPING|SQUARE|LIGHTSPEED|GA4|SENDGRID|META|CUSTOM_DB)_/.test(key) && !CONFIG_KEYS.includes(key)) {
       problems.push(`${key}: unknown variable (known: ${CONFIG_KEYS.filter((k) => k.split('_')[0] === key.split('_')[0]).join(', ') || 'none with this prefix'})`);
     }
   }
@@ -112,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const raw = /PASSWORD|TOKEN|SECRET|KEY/.test(name) || name === 'DATABASE_URL' ? '' : ` (got "${picked[name] ?? ''}")`;
+      const raw = /PASSWORD|TOKEN|SECRET|KEY/.test(name) || name.endsWith('DATABASE_URL') ? '' : ` (got "${picked[name] ?? ''}")`;
       problems.push(`${name}: ${issue.message}${raw}`);
     }
   }
@@ -132,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'SMS_TO'] as const).filter((k) => !parsed.data[k]);
     if (missing.length) problems.push(`SMS_RELAY_SECRET is set (SMS relay on) but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not`);
   }
+  if (parsed.success) problems.push(...marketingSourceProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }

@@ -5,8 +5,11 @@ const SECRET_KEY = /(pass(word)?|secret|token|api[_-]?key|authorization|signatur
 /** Credentials embedded in connection strings (postgres://user:pw@host). */
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s]+:)[^@\s]+@/gi;
 
+/** Tokens some APIs (Graph) take in the query string. */
+const QUERY_SECRETS = /([?&](?:access_token|appsecret_proof|api_key|key)=)[^&\s"']+/gi;
+
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(URL_CREDENTIALS, '$1***@');
+  if (typeof value === 'string') return value.replace(URL_CREDENTIALS, '$1***@').replace(QUERY_SECRETS, '$1***');
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));

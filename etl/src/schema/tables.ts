@@ -99,9 +99,22 @@ export const TABLES = {
     {
       day: 'date', channel: 'text', device: 'text', sessions: 'integer', users: 'integer',
       add_to_cart_sessions: 'integer', checkout_sessions: 'integer', purchase_sessions: 'integer',
+      channel_group: 'text', source_medium: 'text', new_users: 'integer', purchase_revenue_cents: 'bigint', sampled: 'boolean', thresholded: 'boolean',
     },
-    ['source', 'day', 'channel', 'device'], 'day', ['day', 'channel', 'device', 'sessions', 'users'],
-    { add_to_cart_sessions: 0, checkout_sessions: 0, purchase_sessions: 0 },
+    ['source', 'day', 'channel', 'device', 'channel_group', 'source_medium'], 'day', ['day', 'channel', 'device', 'sessions', 'users'],
+    {
+      add_to_cart_sessions: 0, checkout_sessions: 0, purchase_sessions: 0,
+      channel_group: '', source_medium: '', new_users: 0, purchase_revenue_cents: 0, sampled: false, thresholded: false,
+    },
+  ),
+  traffic_range_users: table(
+    'traffic_range_users',
+    {
+      range_key: 'text', start_day: 'date', end_day: 'date', users: 'integer', sessions: 'integer', add_to_cart_users: 'integer',
+      checkout_users: 'integer', purchase_users: 'integer', time_zone: 'text', sampled: 'boolean', thresholded: 'boolean',
+    },
+    ['source', 'range_key'], null, ['range_key', 'start_day', 'end_day', 'users', 'time_zone'],
+    { sessions: 0, add_to_cart_users: 0, checkout_users: 0, purchase_users: 0, sampled: false, thresholded: false },
   ),
   sessions: table(
     'sessions',
@@ -131,10 +144,10 @@ export const TABLES = {
     'email_stats',
     {
       campaign_id: 'text', day: 'date', sent: 'integer', delivered: 'integer', unique_opens: 'integer', machine_opens: 'integer',
-      unique_clicks: 'integer', bounces: 'integer', unsubscribes: 'integer',
+      unique_clicks: 'integer', bounces: 'integer', unsubscribes: 'integer', spam_reports: 'integer', scope: 'text',
     },
     ['campaign_id', 'day'], 'day', ['campaign_id', 'day'],
-    { sent: 0, delivered: 0, unique_opens: 0, machine_opens: 0, unique_clicks: 0, bounces: 0, unsubscribes: 0 },
+    { sent: 0, delivered: 0, unique_opens: 0, machine_opens: 0, unique_clicks: 0, bounces: 0, unsubscribes: 0, spam_reports: 0, scope: 'campaign' },
   ),
   social_stats: table(
     'social_stats',
@@ -149,10 +162,10 @@ export const TABLES = {
     'ad_insights',
     {
       campaign_id: 'text', day: 'date', impressions: 'integer', clicks: 'integer', spend_cents: 'bigint',
-      purchases: 'integer', purchase_value_cents: 'bigint',
+      purchases: 'integer', purchase_value_cents: 'bigint', reach: 'integer', engagements: 'integer', attribution_setting: 'text',
     },
     ['campaign_id', 'day'], 'day', ['campaign_id', 'day'],
-    { impressions: 0, clicks: 0, spend_cents: 0, purchases: 0, purchase_value_cents: 0 },
+    { impressions: 0, clicks: 0, spend_cents: 0, purchases: 0, purchase_value_cents: 0, reach: 0, engagements: 0 },
   ),
   referrals: table(
     'referrals',
@@ -201,6 +214,6 @@ export type Batch = Partial<Record<TableName, Row[]>>;
 export const LOAD_ORDER: TableName[] = [
   'locations', 'products', 'customers', 'campaigns',
   'orders', 'order_lines', 'payments', 'refunds', 'verifications', 'shipments',
-  'inventory_counts', 'inventory_changes', 'traffic_daily', 'sessions', 'carts', 'checkouts',
+  'inventory_counts', 'inventory_changes', 'traffic_daily', 'traffic_range_users', 'sessions', 'carts', 'checkouts',
   'email_stats', 'social_stats', 'ad_insights', 'referrals', 'loyalty_events', 'support_tickets', 'uptime_probes',
 ];

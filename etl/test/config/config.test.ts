@@ -38,6 +38,12 @@ describe('log redaction', () => {
       url: 'postgresql://kpi:***@db:5432/x',
     });
   });
+
+  it('hides tokens travelling in query strings (Graph API URLs)', () => {
+    expect(redact('GET https://graph.facebook.com/v24.0/act_1/insights?limit=5&access_token=EAAB123&after=x')).toBe(
+      'GET https://graph.facebook.com/v24.0/act_1/insights?limit=5&access_token=***&after=x',
+    );
+  });
 });
 
 describe('config checks before anything is written', () => {
