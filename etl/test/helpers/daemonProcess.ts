@@ -79,16 +79,21 @@ export interface TableCounts {
   duplicateKeys: Record<string, number>;
 }
 
+/** Logs of what the daemon did (one row per sync run, probe or API minute), not store data. */
+const RUN_LOGS = ['etl_runs', 'uptime_probes', 'api_request_stats'];
+
 /**
- * Row counts of every table (raw tables, bookkeeping tables and the continuous aggregates'
- * materialization hypertables) and, per raw table, how many natural keys occur more than once.
+ * Row counts of every table but the run logs (raw tables, bookkeeping tables and the continuous
+ * aggregates' materialization hypertables) and, per raw table, how many natural keys occur more
+ * than once.
  */
+
 export async function tableCounts(url: string): Promise<TableCounts> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
     const counts: Record<string, number> = {};
-    const tables = await c.query<{ t: string }>(`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
+    const tables = await c.query<{ t: string }>(`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL ($1) ORDER BY 1`, [RUN_LOGS]);
     const caggs = await c.query<{ t: string; v: string }>(
       `SELECT format('%I.%I', materialization_hypertable_schema, materialization_hypertable_name) AS t, format('%I.%I', view_schema, view_name) AS v
          FROM timescaledb_information.continuous_aggregates ORDER BY 2`,
