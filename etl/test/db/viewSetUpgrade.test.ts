@@ -85,7 +85,9 @@ describe('upgrading a migrations-only database to the view set', () => {
   it('applies the view set once, without a migration, and keeps every object', () => {
     expect(upgrade.applied).toEqual([]);
     expect(upgrade.views?.applied).toBe(true);
-    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    // Every object the old layout had is still there; the view set may add objects that only
+    // exist in its files.
+    expect([...before.keys()].filter((k) => !after.has(k))).toEqual([]);
     expect(before.size).toBeGreaterThan(150);
   });
 
