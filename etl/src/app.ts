@@ -9,6 +9,7 @@ import { Scheduler } from './jobs/scheduler';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
+import { predictiveClvJob } from './kpi/predictive/job';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
 import { StoreSimulator } from './sources/simulator';
@@ -100,6 +101,7 @@ export async function startApp(config: Config, log: Logger, opts: { now?: () => 
         log.info('housekeeping', { deadLettersPruned: r.affectedRows ?? 0 });
       },
     });
+    scheduler.add(predictiveClvJob(db, log, now));
 
     const heldLock = lock;
     const heldSocket = socket;
