@@ -1,3 +1,4 @@
+import { loadCatalog } from '../../src/kpi/catalog';
 import type { TestDb } from '../helpers/testDb';
 import { AT, createDepthDb } from './depthFixture';
 import { isoDay, num } from './fixture';
@@ -93,5 +94,24 @@ describe('cohort retention and RFM segments (hand-computed from depthFixture.ts)
     } finally {
       await db.exec('RESET ROLE');
     }
+  });
+
+  it('every new KPI is in the catalog and names an object that exists in schema kpi', async () => {
+    const byId = new Map(loadCatalog().map((e) => [e.id, e]));
+    const ids = ['cohort_retention', 'rfm_segment', 'email_conversion_rate', 'funnel_window', 'time_to_convert', 'live_carts', 'cart_journey',
+      'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products', 'out_of_stock_incidents_store', 'clv_predictive'];
+    for (const id of ids) {
+      const e = byId.get(id);
+      expect(e?.roles).toEqual(['kpi_admin', 'kpi_manager']);
+      const name = /^kpi\.([a-z_0-9]+)/.exec(e!.view)![1]!;
+      const r = await db.query<Row>(
+        `SELECT (EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'kpi' AND p.proname = $1)
+              OR EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'kpi' AND viewname = $1)) AS ok`,
+        [name],
+      );
+      expect([id, r.rows[0]?.ok]).toEqual([id, true]);
+    }
+    const synced = await db.query<Row>(`SELECT count(*)::int AS n FROM kpi_catalog WHERE id = ANY($1::text[])`, [ids]);
+    expect(synced.rows[0]?.n).toBe(ids.length);
   });
 });
