@@ -5,6 +5,8 @@ import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { CURRENCY_UNIT, ORG_ID, SCHEMA, type Role } from '../config';
 import { bargauge, colourCell, funnel, orderFeed, pie, sql, stat, table, timeseries, unitFor, xy, type PanelSpec } from '../panels';
 import { dashLinks, revenueToday, revenueTrend, revenueVs, tierVariable, topNVariable } from './common';
+import { conversionWindowVariable, funnelTimingPanels, liveCartPanels, stockOutPanels } from './sections/conversion';
+import { customerDepthPanels } from './sections/customers';
 
 export const FUNNEL_LABELS: Record<string, string> = {
   visitors: 'Visitors',
@@ -29,7 +31,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     orgId: ORG_ID[role],
     tags: ['kpi', role],
     description: 'Revenue, conversion, products, customers, campaigns, live orders and operations. Targets and colours come from kpi/catalog.json.',
-    variables: [tierVariable(), topNVariable()],
+    variables: [tierVariable(), topNVariable(), conversionWindowVariable()],
     links: dashLinks([
       { title: 'Abandoned-cart recovery', uid: `kpi-recovery-${role}` },
       { title: 'Phone summary', uid: `kpi-mobile-${role}` },
@@ -509,7 +511,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
   );
 
   // ---------------------------------------------------------------- 6. live activity
-  b.row(60, 'Live activity').add(liveFeed(role, cat, 61, { w: 24, h: 11 }));
+  b.row(60, 'Live activity').add(liveFeed(role, cat, 61, { w: 16, h: 11 }), ...liveCartPanels(role, cat, [62, 63]));
 
   // ---------------------------------------------------------------- operations
   const ops = (id: number, title: string, kpi: string, col: string, unit: string, w: number): PanelSpec =>
@@ -531,6 +533,9 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     ops(74, 'Shipping time', 'shipping_time', 'shipping_time_hours', 'h', 5),
     ops(75, 'Support response', 'support_response_time', 'support_response_hours', 'h', 4),
   );
+  b.row(80, 'Cohorts and segments').add(...customerDepthPanels(role, cat));
+  b.row(90, 'Funnel timing and email conversions').add(...funnelTimingPanels(role, cat));
+  b.row(95, 'Stock-outs').add(...stockOutPanels(role, cat));
 
   return b.build();
 }

@@ -40,8 +40,8 @@ export const AT2 = '2026-05-06T16:00:00Z';
 /** Mon 2026-05-04 00:00 EDT. */
 export const WEEK_START = '2026-05-04T04:00:00Z';
 
-export async function loadDepthFixture(db: Queryable): Promise<void> {
-  await db.exec(`
+/** The rows, as one SQL script (the dashboards' tests load it too). */
+export const DEPTH_SQL = `
 INSERT INTO products (sku, name, tier, price_cents, unit_cost_cents, active, source, source_id) VALUES
   ('P1', 'Brick Bar',   'Brick',   1000,  400, true, 't', 'P1'),
   ('P2', 'Value Pack',  'Value',   2500, 1000, true, 't', 'P2'),
@@ -166,7 +166,10 @@ INSERT INTO inventory_changes (change_id, changed_at, sku, location_id, delta, a
   ('IC5', '2026-05-05T14:00:00Z', 'P1', 'L1', -5,  0, 'sale',       't', 'IC5'),
   ('IC6', '2026-05-05T15:00:00Z', 'P1', 'L1', -1, -1, 'adjustment', 't', 'IC6'),
   ('IC7', '2026-05-02T15:00:00Z', 'P2', 'L1', -1,  0, 'sale',       't', 'IC7');
-`);
+`;
+
+export async function loadDepthFixture(db: Queryable): Promise<void> {
+  await db.exec(DEPTH_SQL);
 }
 
 /** Migrated, catalog synced, depth fixture loaded, aggregates refreshed. */
