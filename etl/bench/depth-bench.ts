@@ -63,8 +63,10 @@ async function main(): Promise<void> {
   const openedOn = addDays(today, -(days - 1));
   const sim = new StoreSimulator({ seed: 7, scale, timeZone: TZ, openedOn });
   await loadBatch(db, { source: 'simulator', stream: 'dimensions' }, sim.dimensions());
+  let t = Date.now();
   for (const day of daysBetween(openedOn, today)) await loadBatch(db, { source: 'simulator', stream: 'store' }, sim.day(day, now));
   await refreshAggregates(db, null, null);
+  process.stderr.write(`backfill and refresh: ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   const counts = await db.query<{ t: string; n: string }>(
     `SELECT 'orders' t, count(*)::text n FROM orders UNION ALL SELECT 'customers', count(*)::text FROM customers
      UNION ALL SELECT 'carts', count(*)::text FROM carts UNION ALL SELECT 'cart_recovery_emails', count(*)::text FROM cart_recovery_emails
@@ -76,7 +78,9 @@ async function main(): Promise<void> {
     const toTs = now.toISOString();
     out.push('', `last ${span} days (median of ${runs} runs)`, `${'query'.padEnd(34)} ${'ms'.padStart(9)} ${'rows'.padStart(7)}`);
     for (const q of queries(fromTs, toTs)) {
+      t = Date.now();
       const r = await timed(db, q.sql, q.params, runs);
+      process.stderr.write(`${q.kpi} over ${span} days: ${((Date.now() - t) / 1000).toFixed(1)} s for ${runs + 1} runs\n`);
       out.push(`${q.kpi.padEnd(34)} ${r.ms.toFixed(1).padStart(9)} ${String(r.rows).padStart(7)}`);
     }
   }

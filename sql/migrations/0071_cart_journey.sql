@@ -85,6 +85,14 @@ AS $$
            min(e.sent_at) FILTER (WHERE e.step = 3) AS s3, min(e.sent_at) AS s0,
            min(e.opened_at) FILTER (WHERE e.opened_at < $2) AS op, min(e.clicked_at) FILTER (WHERE e.clicked_at < $2) AS cl
     FROM e GROUP BY e.cart_id
+  ), opened_from AS (
+    -- the email that was opened: the last one sent before the first open
+    SELECT e.cart_id, max(e.sent_at) AS at FROM e JOIN per ON per.cart_id = e.cart_id AND e.sent_at <= per.op GROUP BY e.cart_id
+  ), rec AS (
+    SELECT DISTINCT ON (e.cart_id) e.cart_id, e.step, e.campaign_id
+    FROM e JOIN c ON c.cart_id = e.cart_id
+    WHERE c.recovered_by_email AND c.order_at IS NOT NULL AND e.sent_at <= c.order_at
+    ORDER BY e.cart_id, e.sent_at DESC, e.step DESC
   ), j AS (
     SELECT c.*, per.s1, per.s2, per.s3, per.s0, per.op, per.cl,
            CASE WHEN per.s0 IS NOT NULL THEN least(per.s0, c.last_activity_at + INTERVAL '60 minutes')
@@ -94,18 +102,14 @@ AS $$
     FROM c LEFT JOIN per ON per.cart_id = c.cart_id
   )
   SELECT j.cart_id, j.created_at, j.customer_id, j.customer_type, j.subtotal_cents, j.ab, j.s1, j.s2, j.s3, j.s0, j.op,
-         (SELECT max(e.sent_at) FROM e WHERE e.cart_id = j.cart_id AND e.sent_at <= j.op),
-         j.cl,
+         o.at, j.cl,
          (j.ab IS NOT NULL AND j.recovered_by_email AND j.order_at IS NOT NULL AND j.s0 IS NOT NULL),
          CASE WHEN j.ab IS NOT NULL AND j.recovered_by_email AND j.s0 IS NOT NULL THEN j.order_at END,
          CASE WHEN j.ab IS NOT NULL AND j.recovered_by_email AND j.s0 IS NOT NULL AND j.order_at IS NOT NULL THEN j.order_cents ELSE 0 END,
          r.step, r.campaign_id, j.order_id
   FROM j
-  LEFT JOIN LATERAL (
-    SELECT e.step, e.campaign_id FROM e
-    WHERE e.cart_id = j.cart_id AND j.recovered_by_email AND j.order_at IS NOT NULL AND e.sent_at <= j.order_at
-    ORDER BY e.sent_at DESC, e.step DESC LIMIT 1
-  ) r ON true
+  LEFT JOIN opened_from o ON o.cart_id = j.cart_id
+  LEFT JOIN rec r ON r.cart_id = j.cart_id
 $$;
 
 -- ------------------------------------------------------------------ the journey

@@ -72,12 +72,14 @@ AS $$
   WITH f AS (
     SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
     WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
+  ), o AS (
+    -- orders are reached from the sessions that placed them (few), never by a scan per visitor
+    SELECT s.visitor_id, o.placed_at FROM public.sessions s JOIN public.orders o ON o.order_id = s.order_id
+    WHERE s.order_id IS NOT NULL AND o.status <> 'cancelled' AND NOT o.is_test AND s.visitor_id IN (SELECT visitor_id FROM f)
   ), c AS (
-    SELECT f.visitor_id, f.first_at,
-           (SELECT min(o.placed_at) FROM public.sessions s JOIN public.orders o ON o.order_id = s.order_id
-             WHERE s.visitor_id = f.visitor_id AND o.status <> 'cancelled' AND NOT o.is_test
-               AND o.placed_at >= f.first_at) AS order_at
-    FROM f
+    SELECT f.visitor_id, f.first_at, min(o.placed_at) FILTER (WHERE o.placed_at >= f.first_at) AS order_at
+    FROM f LEFT JOIN o ON o.visitor_id = f.visitor_id
+    GROUP BY f.visitor_id, f.first_at
   ), w AS (
     SELECT c.*, extract(epoch FROM (c.order_at - c.first_at)) / 3600.0 AS hours FROM c WHERE c.order_at <= c.first_at + $3
   )
