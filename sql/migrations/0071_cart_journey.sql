@@ -71,11 +71,14 @@ AS $$
     SELECT c.cart_id, c.created_at, c.customer_id, c.subtotal_cents, c.last_activity_at, c.recovered_by_email,
            o.order_id, o.placed_at AS order_at, o.subtotal_cents - o.discount_cents AS order_cents,
            CASE WHEN c.customer_id IS NULL THEN 'guest'
-                WHEN EXISTS (SELECT 1 FROM public.orders p WHERE p.customer_id = c.customer_id AND p.placed_at < c.created_at
-                             AND p.status <> 'cancelled' AND NOT p.is_test) THEN 'returning'
+                WHEN fo.first_at < c.created_at THEN 'returning'
                 ELSE 'new' END AS customer_type
     FROM public.carts c
     LEFT JOIN public.orders o ON o.order_id = c.order_id AND o.status <> 'cancelled' AND NOT o.is_test AND o.placed_at < $2
+    -- one pass over orders for every customer's first valid order, not a lookup per cart
+    LEFT JOIN (SELECT p.customer_id, min(p.placed_at) AS first_at FROM public.orders p
+               WHERE p.customer_id IS NOT NULL AND p.status <> 'cancelled' AND NOT p.is_test AND p.placed_at < $2
+               GROUP BY p.customer_id) fo ON fo.customer_id = c.customer_id
     WHERE c.created_at >= $1 AND c.created_at < $2
   ), e AS (
     SELECT x.* FROM kpi.cart_recovery_email_events x JOIN c ON c.cart_id = x.cart_id WHERE x.sent_at < $2
