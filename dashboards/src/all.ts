@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BuiltDashboard } from './builder';
 import { KpiCatalog, loadCatalog } from './catalog';
 import { DATASOURCE, DB_ROLE, ORG_ID, PG_TYPE, type Role } from './config';
+import { executiveDashboard } from './dashboards/executive';
 import { healthDashboard } from './dashboards/health';
 import { mainDashboard } from './dashboards/main';
 import { mobileDashboard } from './dashboards/mobile';
@@ -20,9 +21,11 @@ export function buildDashboards(cat: KpiCatalog = new KpiCatalog(loadCatalog()))
     mainDashboard('admin', cat),
     recoveryDashboard('admin', cat),
     mobileDashboard('admin', cat),
+    executiveDashboard('admin', cat),
     mainDashboard('manager', cat),
     recoveryDashboard('manager', cat),
     mobileDashboard('manager', cat),
+    executiveDashboard('manager', cat),
     publicDashboard(cat),
     healthDashboard(),
   ];

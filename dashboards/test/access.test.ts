@@ -125,7 +125,7 @@ test('creates the Managers org, its datasource and dashboards, a Viewer, the pub
     expect([...fake.datasources.keys()]).toEqual(['2/kpi-pg-manager']);
     const dsCall = fake.calls.find((c) => c.method === 'POST' && c.url === '/api/datasources')!;
     expect(dsCall.body).toMatchObject({ user: 'kpi_manager', url: 'db:5432', jsonData: { database: 'kpi' }, secureJsonData: { password: 'mgr-pass' } });
-    expect([...fake.dashboards.keys()].sort()).toEqual(['2/kpi-main-manager', '2/kpi-mobile-manager', '2/kpi-recovery-manager']);
+    expect([...fake.dashboards.keys()].sort()).toEqual(['2/kpi-executive-manager', '2/kpi-main-manager', '2/kpi-mobile-manager', '2/kpi-recovery-manager']);
     expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'PATCH', url: '/api/orgs/2/users/7', body: { role: 'Viewer' } }));
     expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'DELETE', url: '/api/orgs/1/users/7' }));
     expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'POST', url: '/api/dashboards/uid/kpi-public-revenue/public-dashboards', org: '1' }));

@@ -9,5 +9,5 @@ export const EXPAND: ExpandOptions = {
   range: RANGE,
   intervalMs: 60_000,
   timescaledb: datasourceJsonData().timescaledb === true,
-  variables: { tier: { value: TIERS, multi: true, includeAll: true }, top_n: { value: '10' } },
+  variables: { tier: { value: TIERS, multi: true, includeAll: true }, top_n: { value: '10' }, conversion_window: { value: '1 day' } },
 };

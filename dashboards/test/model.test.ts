@@ -28,9 +28,11 @@ test('dashboard uids are fixed and unique', () => {
     'kpi-main-admin',
     'kpi-recovery-admin',
     'kpi-mobile-admin',
+    'kpi-executive-admin',
     'kpi-main-manager',
     'kpi-recovery-manager',
     'kpi-mobile-manager',
+    'kpi-executive-manager',
     'kpi-public-revenue',
     'kpi-health-admin',
   ]);
@@ -98,7 +100,8 @@ test('the public dashboard has no template variables and only revenue views', ()
 test('main dashboards keep the six sections in order, then operations', () => {
   for (const d of built.filter((x) => x.dashboard.uid!.startsWith('kpi-main-'))) {
     const rows = (d.dashboard.panels ?? []).filter((p) => p.type === 'row').map((p) => p.title);
-    expect(rows).toEqual(['Revenue overview', 'Conversion funnel', 'Top products', 'Customer insights', 'Campaign performance', 'Live activity', 'Operations']);
+    expect(rows).toEqual(['Revenue overview', 'Conversion funnel', 'Top products', 'Customer insights', 'Campaign performance', 'Live activity', 'Operations',
+      'Cohorts and segments', 'Funnel timing and email conversions', 'Stock-outs']);
   }
 });
 

@@ -11,6 +11,7 @@ import { startMarketingSources } from './jobs/syncMarketing';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
+import { predictiveClvJob } from './kpi/predictive/job';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
 import { featureRoutes } from './http/featureRoutes';
@@ -158,6 +159,7 @@ export async function startApp(
         log.info('housekeeping', { deadLettersPruned: r.affectedRows ?? 0 });
       },
     });
+    scheduler.add(predictiveClvJob(db, log, now));
     embedded?.onCrash((err) => {
       // Nothing can be written any more; the lock file goes with the process (exit handler).
       log.error('embedded database thread died; exiting', { error: err.message });

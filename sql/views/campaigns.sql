@@ -86,3 +86,35 @@ SELECT kpi.day_start(day) AS time, day, count(*) AS referrals_sent,
        count(*) FILTER (WHERE converted) AS referrals_converted,
        kpi.rate(count(*) FILTER (WHERE converted), count(*)) AS referral_conversion_rate
 FROM r GROUP BY day;
+
+-- ------------------------------------------------------------------ email conversions
+-- Per email campaign (marketing and cart recovery): delivered emails on the local days that
+-- overlap [from_ts, to_ts), valid orders placed in the range attributed to the campaign
+-- (orders.campaign_id, set from UTM or the sender's attribution), email_conversion_rate =
+-- orders ÷ delivered, revenue (item subtotal − discounts, before refunds) and revenue per
+-- delivered email (4 decimals: it is often below a cent). Campaigns with neither deliveries
+-- nor orders in the range are left out.
+CREATE FUNCTION kpi.email_conversions(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (campaign_id text, campaign_name text, kind text, delivered bigint, orders bigint,
+               email_conversion_rate numeric, revenue numeric, revenue_per_delivered numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH d AS (
+    SELECT s.campaign_id, sum(s.delivered)::bigint AS delivered FROM public.email_stats s
+    WHERE s.day >= kpi.local_day($1) AND s.day <= kpi.local_day($2 - INTERVAL '1 microsecond')
+    GROUP BY s.campaign_id
+  ), o AS (
+    SELECT o.campaign_id, count(*) AS n, sum(o.subtotal_cents - o.discount_cents) AS cents FROM public.orders o
+    WHERE o.status <> 'cancelled' AND NOT o.is_test AND o.placed_at >= $1 AND o.placed_at < $2 AND o.campaign_id IS NOT NULL
+    GROUP BY o.campaign_id
+  )
+  SELECT k.campaign_id, k.name, k.kind, coalesce(d.delivered, 0), coalesce(o.n, 0),
+         kpi.rate(coalesce(o.n, 0), d.delivered), kpi.money(coalesce(o.cents, 0)),
+         round(coalesce(o.cents, 0) / 100.0 / NULLIF(d.delivered, 0), 4)
+  FROM public.campaigns k
+  LEFT JOIN d ON d.campaign_id = k.campaign_id
+  LEFT JOIN o ON o.campaign_id = k.campaign_id
+  WHERE k.channel = 'email' AND (d.delivered > 0 OR o.n > 0)
+  ORDER BY coalesce(o.cents, 0) DESC, k.campaign_id
+$$;

@@ -249,3 +249,57 @@ AS $$
   )
   SELECT n, conv, ab, n - conv - ab, conv + ab, round(1 - conv::numeric / NULLIF(conv + ab, 0), 4) FROM c
 $$;
+
+-- ------------------------------------------------------------------ live carts
+-- Carts created before `at` with activity in the 30 minutes before it and no order placed by
+-- then: who, what stage, how much, how long idle.
+CREATE FUNCTION kpi.live_carts_at(at timestamptz)
+RETURNS TABLE ("time" timestamptz, cart_id text, customer_name text, stage text, value numeric, created_at timestamptz,
+               last_activity_at timestamptz, minutes_idle numeric, country text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT c.last_activity_at, c.cart_id, coalesce(u.name, 'guest'), c.stage, kpi.money(c.subtotal_cents), c.created_at,
+         c.last_activity_at, round(greatest(extract(epoch FROM ($1 - c.last_activity_at)), 0) / 60.0, 1), c.country
+  FROM public.carts c
+  LEFT JOIN public.customers u ON u.customer_id = c.customer_id
+  WHERE c.created_at <= $1 AND c.last_activity_at > $1 - INTERVAL '30 minutes'
+    AND NOT EXISTS (SELECT 1 FROM public.orders o WHERE o.order_id = c.order_id AND o.placed_at <= $1)
+    AND (c.converted_at IS NULL OR c.converted_at > $1)
+  ORDER BY c.last_activity_at DESC, c.cart_id
+$$;
+
+CREATE VIEW kpi.live_carts AS SELECT * FROM kpi.live_carts_at(now());
+
+-- ------------------------------------------------------------------ funnel timing
+-- Visitors whose first session in [from_ts, to_ts) is followed, within `conversion_window`, by a
+-- valid order placed from one of their sessions (the order may fall after the range, as in a
+-- product-analytics funnel). hours_to_convert: median and 90th percentile (continuous) from that
+-- first session to the first such order, over the visitors converted within the window.
+CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, conversion_window interval)
+RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
+               median_hours_to_convert numeric, p90_hours_to_convert numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  -- f and o are each read once, so the planner inlines them and joins with real statistics;
+  -- the visitor count is taken straight from sessions.
+  WITH f AS (
+    SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
+    WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
+  ), o AS (
+    SELECT s.visitor_id, o.placed_at FROM public.sessions s JOIN public.orders o ON o.order_id = s.order_id
+    WHERE s.order_id IS NOT NULL AND o.status <> 'cancelled' AND NOT o.is_test
+  ), w AS (
+    SELECT f.visitor_id, extract(epoch FROM (min(o.placed_at) - f.first_at)) / 3600.0 AS hours
+    FROM f JOIN o ON o.visitor_id = f.visitor_id AND o.placed_at >= f.first_at
+    GROUP BY f.visitor_id, f.first_at
+    HAVING min(o.placed_at) <= f.first_at + $3
+  ), n AS (
+    SELECT count(DISTINCT s.visitor_id) AS visitors FROM public.sessions s WHERE s.started_at >= $1 AND s.started_at < $2
+  )
+  SELECT $3, n.visitors, (SELECT count(*) FROM w), kpi.rate((SELECT count(*) FROM w), n.visitors),
+         (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w),
+         (SELECT round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w)
+  FROM n
+$$;

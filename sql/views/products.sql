@@ -136,3 +136,29 @@ AS $$
          round(cogs / NULLIF((v0 + v1) / 2.0, 0), 4)
   FROM rows ORDER BY ord, sku
 $$;
+
+-- ------------------------------------------------------------------ out of stock, store-wide
+-- Beside the per SKU × location view (out_of_stock_incidents_daily): a store-wide incident is a
+-- change that takes the SKU's quantity summed over all locations from > 0 to <= 0. Each location
+-- starts at its first change's available_after − delta (as there); each change moves the total by
+-- available_after − the location's previous level.
+CREATE VIEW kpi.out_of_stock_store_daily AS
+WITH c AS (
+  SELECT sku, location_id, changed_at, change_id, available_after,
+         available_after - coalesce(lag(available_after) OVER (PARTITION BY sku, location_id ORDER BY changed_at, change_id),
+                                    available_after - delta) AS move,
+         CASE WHEN row_number() OVER (PARTITION BY sku, location_id ORDER BY changed_at, change_id) = 1
+              THEN available_after - delta ELSE 0 END AS opening
+  FROM public.inventory_changes
+), t AS (
+  SELECT sku, changed_at,
+         sum(opening) OVER (PARTITION BY sku) + sum(move) OVER (PARTITION BY sku ORDER BY changed_at, change_id ROWS UNBOUNDED PRECEDING) AS total,
+         sum(opening) OVER (PARTITION BY sku)
+           + coalesce(sum(move) OVER (PARTITION BY sku ORDER BY changed_at, change_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+  FROM c
+)
+SELECT kpi.day_start(kpi.local_day(t.changed_at)) AS time, kpi.local_day(t.changed_at) AS day, t.sku, p.name,
+       count(*) AS incidents
+FROM t LEFT JOIN public.products p ON p.sku = t.sku
+WHERE t.before > 0 AND t.total <= 0
+GROUP BY 1, 2, t.sku, p.name;

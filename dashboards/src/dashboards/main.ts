@@ -6,12 +6,15 @@ import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { ORG_ID, SCHEMA } from '../config';
 import { dashLinks, tierVariable, topNVariable } from './common';
 import { campaignPerformance } from './main/campaignPerformance';
+import { cohortsSegments } from './main/cohortsSegments';
 import type { MainContext } from './main/context';
 import { conversionFunnel } from './main/conversionFunnel';
 import { customerInsights } from './main/customerInsights';
+import { conversionWindowVariable, funnelTiming } from './main/funnelTiming';
 import { liveActivity } from './main/liveActivity';
 import { operations } from './main/operations';
 import { revenueOverview } from './main/revenueOverview';
+import { stockOuts } from './main/stockOuts';
 import { topProducts } from './main/topProducts';
 
 export { FUNNEL_LABELS } from './main/conversionFunnel';
@@ -32,7 +35,7 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
     orgId: ORG_ID[role],
     tags: ['kpi', role],
     description: 'Revenue, conversion, products, customers, campaigns, live orders and operations. Targets and colours come from kpi/catalog.json.',
-    variables: [tierVariable(), topNVariable()],
+    variables: [tierVariable(), topNVariable(), conversionWindowVariable()],
     links: dashLinks([
       { title: 'Abandoned-cart recovery', uid: `kpi-recovery-${role}` },
       { title: 'Phone summary', uid: `kpi-mobile-${role}` },
@@ -46,6 +49,9 @@ export function mainDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Built
   b.row(50, 'Campaign performance').add(...campaignPerformance(ctx));
   b.row(60, 'Live activity').add(...liveActivity(ctx));
   b.row(70, 'Operations').add(...operations(ctx));
+  b.row(80, 'Cohorts and segments').add(...cohortsSegments(ctx));
+  b.row(90, 'Funnel timing and email conversions').add(...funnelTiming(ctx));
+  b.row(95, 'Stock-outs').add(...stockOuts(ctx));
 
   return b.build();
 }

@@ -7,6 +7,8 @@ import { DashboardBuilder, type BuiltDashboard } from '../builder';
 import { CURRENCY_UNIT, ORG_ID, SCHEMA } from '../config';
 import { bargauge, colourCell, funnel, geomap, sql, stat, table, timeseries, unitFor } from '../panels';
 import { dashLinks } from './common';
+import { cohortGrid } from './sections/customers';
+import { cartProductPanels, journeyPanels, recoverySegmentPanels } from './sections/journey';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -234,5 +236,9 @@ export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): B
       overrides: [colourCell('cart_abandonment_rate', cat.thresholds('cart_abandonment_rate'), 'percentunit')],
     }),
   );
+  b.row(130, 'Cart journey').add(...journeyPanels(role, cat));
+  b.row(140, 'Recovery by segment, email step and ROI').add(...recoverySegmentPanels(role, cat));
+  b.row(150, 'Products in abandoned and recovered carts').add(...cartProductPanels(role, cat));
+  b.row(160, 'Cohort retention').add(cohortGrid(role, cat, 161, 'retention', { w: 24, h: 9 }));
   return b.build();
 }

@@ -56,26 +56,35 @@ export const EXPOSURE: readonly ExposedObject[] = [
     'cart_abandonment_by_hour', 'cart_abandonment_by_country_daily',
   ]),
   ...formOf(fn('conversion', STAFF, ['conversion_range']), ['conversion_daily']),
-  ...fn('conversion', STAFF, ['funnel']),
+  ...fn('conversion', STAFF, ['funnel', 'funnel_window', 'live_carts_at']),
+  ...formOf(view('conversion', STAFF, ['live_carts']), ['live_carts_at']),
 
   ...view('recovery', STAFF, ['cart_recovery', 'cart_recovery_daily']),
   ...formOf(fn('recovery', STAFF, ['cart_recovery_range']), ['cart_recovery']),
+  // The journey and the ROI of a range: campaign cost is marketing spend, managers see it.
+  ...fn('recovery', STAFF, ['cart_journey', 'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products']),
 
   ...view('customers', STAFF, ['new_vs_returning_daily', 'clv', 'repeat_rate_90d', 'days_between_purchases']),
   ...fn('customers', STAFF, ['top_customers']),
   ...formOf(fn('customers', STAFF, ['clv_at']), ['clv']),
   ...formOf(fn('customers', STAFF, ['repeat_rate_90d_at']), ['repeat_rate_90d']),
+  ...fn('customers', STAFF, ['cohort_retention_at', 'rfm_segments_at']),
+  ...formOf(view('customers', STAFF, ['cohort_retention']), ['cohort_retention_at']),
+  ...formOf(view('customers', STAFF, ['rfm_segments']), ['rfm_segments_at']),
+  ...formOf(fn('customers', STAFF, ['rfm_customers_at']), ['rfm_customers']),
+  ...view('customers', STAFF, ['rfm_customers', 'clv_predictive', 'clv_predictive_customers']),
 
   ...view('campaigns', STAFF, ['email_daily', 'email_campaigns', 'social_daily']),
   ...formOf(view('campaigns', STAFF, ['ads_campaign_daily']), ['roas_campaigns']),
   ...view('campaigns', STAFF, ['roas_campaigns', 'marketing_daily', 'referrals_daily']),
   ...formOf(fn('campaigns', STAFF, ['marketing_range']), ['marketing_daily']),
+  ...fn('campaigns', STAFF, ['email_conversions']),
 
   ...view('operations', STAFF, ['operations_daily', 'support_daily']),
   ...formOf(fn('operations', STAFF, ['operations_range']), ['operations_daily', 'support_daily']),
 
   { name: 'product_sales_daily', kind: 'view', family: 'products', readers: STAFF, hidden: NO_COST },
-  ...view('products', STAFF, ['out_of_stock_incidents_daily']),
+  ...view('products', STAFF, ['out_of_stock_incidents_daily', 'out_of_stock_store_daily']),
   ...['product_performance', 'best_sellers', 'low_performers'].map(
     (name): ExposedObject => ({ name, kind: 'function', family: 'products', readers: STAFF, hidden: NO_COST }),
   ),

@@ -135,6 +135,17 @@ export const TABLES = {
     ['cart_id', 'created_at'], 'created_at', ['cart_id', 'created_at', 'last_activity_at'],
     { stage: 'cart', subtotal_cents: 0, recovered_by_email: false },
   ),
+  // What a cart held and every recovery email sent for it (sql/migrations/0071_cart_journey.sql).
+  cart_lines: table(
+    'cart_lines',
+    { cart_id: 'text', line_no: 'integer', created_at: 'timestamptz', sku: 'text', quantity: 'integer', unit_price_cents: 'bigint', line_subtotal_cents: 'bigint' },
+    ['cart_id', 'line_no', 'created_at'], 'created_at', ['cart_id', 'line_no', 'created_at', 'sku', 'quantity', 'unit_price_cents', 'line_subtotal_cents'],
+  ),
+  cart_recovery_emails: table(
+    'cart_recovery_emails',
+    { cart_id: 'text', step: 'smallint', sent_at: 'timestamptz', campaign_id: 'text', opened_at: 'timestamptz', clicked_at: 'timestamptz' },
+    ['cart_id', 'step', 'sent_at'], 'sent_at', ['cart_id', 'step', 'sent_at'],
+  ),
   checkouts: table(
     'checkouts',
     { checkout_id: 'text', started_at: 'timestamptz', cart_id: 'text', session_id: 'text', completed_at: 'timestamptz', order_id: 'text' },
@@ -214,6 +225,6 @@ export type Batch = Partial<Record<TableName, Row[]>>;
 export const LOAD_ORDER: TableName[] = [
   'locations', 'products', 'customers', 'campaigns',
   'orders', 'order_lines', 'payments', 'refunds', 'verifications', 'shipments',
-  'inventory_counts', 'inventory_changes', 'traffic_daily', 'traffic_range_users', 'sessions', 'carts', 'checkouts',
+  'inventory_counts', 'inventory_changes', 'traffic_daily', 'traffic_range_users', 'sessions', 'carts', 'cart_lines', 'cart_recovery_emails', 'checkouts',
   'email_stats', 'social_stats', 'ad_insights', 'referrals', 'loyalty_events', 'support_tickets', 'uptime_probes',
 ];

@@ -28,6 +28,7 @@ describe('view files', () => {
     expect(names[0]).toBe('helpers.sql');
     expect(names.indexOf('deviation.sql')).toBeGreaterThan(names.indexOf('conversion.sql'));
     expect(names.indexOf('campaigns.sql')).toBeGreaterThan(names.indexOf('customers.sql'));
+    expect(names.indexOf('recovery.sql')).toBeGreaterThan(names.indexOf('customers.sql'));
     expect([...names].sort()).toEqual(
       ['campaigns', 'conversion', 'customers', 'deviation', 'helpers', 'operations', 'products', 'recovery', 'revenue', 'system'].map((f) => `${f}.sql`),
     );

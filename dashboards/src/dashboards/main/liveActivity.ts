@@ -1,12 +1,13 @@
 // Main dashboard, section "Live activity" (row 60).
 import type { KpiCatalog } from '../../catalog';
 import { CURRENCY_UNIT, SCHEMA, type Role } from '../../config';
-import { orderFeed, sql, type PanelSpec } from '../../panels';
+import { orderFeed, sql, stat, table, unitFor, type PanelSpec } from '../../panels';
 import type { MainContext } from './context';
 
 export function liveActivity({ role, cat }: MainContext): PanelSpec[] {
   return [
-    liveFeed(role, cat, 61, { w: 24, h: 11 }),
+    liveFeed(role, cat, 61, { w: 16, h: 11 }),
+    ...liveCartPanels(role, cat, [62, 63]),
   ];
 }
 
@@ -34,4 +35,31 @@ export function liveFeed(role: Role, cat: KpiCatalog, id: number, s: { w: number
       ),
     ],
   });
+}
+
+/** Live carts beside the order feed: count and value, then who is shopping now. */
+export function liveCartPanels(role: Role, cat: KpiCatalog, ids: [number, number]): PanelSpec[] {
+  const S = SCHEMA[role];
+  return [
+    stat({
+      id: ids[0],
+      title: 'Live carts (last 30 min)',
+      w: 8,
+      h: 3,
+      unit: 'short',
+      description: cat.get('live_carts').definition,
+      queries: [sql(`SELECT count(*) AS live_carts, coalesce(sum(value), 0) AS live_value FROM ${S}.live_carts_at($__timeTo())`, ['live_carts', 'live_value'])],
+      overrides: [unitFor('live_value', CURRENCY_UNIT, [{ id: 'displayName', value: 'Value' }]), { matcher: { id: 'byName', options: 'live_carts' }, properties: [{ id: 'displayName', value: 'Carts' }] }],
+    }),
+    table({
+      id: ids[1],
+      title: 'Carts active now',
+      w: 8,
+      h: 8,
+      queries: [
+        sql(`SELECT time, customer_name AS customer, stage, value, minutes_idle FROM ${S}.live_carts_at($__timeTo()) LIMIT 20`, ['time', 'customer', 'stage', 'value', 'minutes_idle']),
+      ],
+      overrides: [unitFor('value', CURRENCY_UNIT), unitFor('minutes_idle', 'm'), unitFor('time', 'dateTimeFromNow', [{ id: 'displayName', value: 'last activity' }])],
+    }),
+  ];
 }

@@ -9,7 +9,7 @@ export function revenueOverview({ role, S, cat }: MainContext): PanelSpec[] {
     // Rules linked to this dashboard (deviation from baseline, revenue behind, abandonment
     // spike); each also marks its state changes as annotations on the panel it is linked to.
     alertList({
-      id: 81,
+      id: 13,
       title: 'KPI alerts (deviation from baseline, revenue behind target, abandonment)',
       w: 24,
       h: 5,

@@ -4,6 +4,7 @@
  */
 import { recoveryCampaignId } from './catalog';
 import { sampleInstant, Stream, type DayPlan, type SimContext } from './context';
+import { emitCartLines, emitRecoveryEmails } from './cartDetail';
 import { cartStory, recoveredOrderAt, recoveryEmailTimes, recoveryFate, type CartStory } from './carts';
 import { guestCustomer, pickExistingCustomer, type CustomerRef } from './customers';
 import type { DayOrders } from './dayOrders';
@@ -55,6 +56,7 @@ function emitCart(ctx: SimContext, dn: number, c: CartStory, orderId: string | n
       campaign = recoveryCampaignId(s + 1, fate.variant);
     });
     const back = recoveredOrderAt(c, fate);
+    emitRecoveryEmails(ctx, dn, j, cartId, emails, fate.variant, back, asOf, out);
     if (back !== null && back <= asOf) {
       convertedOrder = ids.recoveredOrder(ctx.clock.dayOf(back, dn), dn, j);
       convertedAt = back;
@@ -71,6 +73,7 @@ function emitCart(ctx: SimContext, dn: number, c: CartStory, orderId: string | n
     recovery_email_sent_at: firstEmail === null ? null : new Date(firstEmail), recovery_campaign_id: campaign, recovered_by_email: recoveredByEmail,
     source: 'simulator', source_id: cartId,
   });
+  emitCartLines(c, cartId, out);
   if (c.checkoutStart !== null && checkedOut) {
     const id = ids.checkout(dn, j);
     out.push('checkouts', {

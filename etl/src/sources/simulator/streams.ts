@@ -18,7 +18,7 @@ const CURSOR: Partial<Record<TableName, string>> = {
 
 export const SIMULATOR_TABLES: readonly TableName[] = [
   'locations', 'products', 'customers', 'campaigns', 'orders', 'order_lines', 'payments', 'refunds', 'verifications', 'shipments',
-  'inventory_counts', 'inventory_changes', 'traffic_daily', 'sessions', 'carts', 'checkouts', 'email_stats', 'social_stats',
+  'inventory_counts', 'inventory_changes', 'traffic_daily', 'sessions', 'carts', 'cart_lines', 'cart_recovery_emails', 'checkouts', 'email_stats', 'social_stats',
   'ad_insights', 'referrals', 'loyalty_events', 'support_tickets', 'uptime_probes',
 ];
 
