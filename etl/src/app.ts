@@ -102,7 +102,7 @@ export async function startApp(
     lock = await connectJobLock(config.REDIS_URL, log, lockPrefix(dbId));
     const serialize: RefreshSerializer = { lock, signal };
     const scheduler = new Scheduler(lock, log);
-    scheduleUptimeProbes(scheduler, db, config, log);
+    scheduleUptimeProbes(scheduler, db, { ...config, PROBE_HEALTHZ_URL: config.PROBE_HEALTHZ_URL ?? `${heldHttp.url}/healthz` }, log);
 
     let backfill: SyncStats | null = null;
     if (config.SIMULATOR_ENABLED) {

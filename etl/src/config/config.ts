@@ -77,7 +77,8 @@ const schema = z.object({
   API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
   READYZ_MAX_SYNC_AGE_S: z.coerce.number().int().min(0).default(0),
   STORE_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
-  PROBE_HEALTHZ_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').default('http://127.0.0.1:8080/healthz'),
+  // Unset: the health endpoint of this daemon's own HTTP server, wherever it is listening.
+  PROBE_HEALTHZ_URL: z.string().regex(/^https?:\/\//, 'must be an http(s):// URL').optional(),
   SMS_RELAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC + 32 hex digits)').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),

@@ -60,7 +60,10 @@ export async function syncSimulator(
     now: () => opts.now,
     backfillStart: () => localDayStartUtc(opts.openedOn, opts.timeZone),
     onPage: (s) => {
-      if (!opts.progress || s.stream !== 'store') return;
+      if (s.stream !== 'store') return;
+      // Each page is one local day, committed with its cursor: a stop after it resumes cleanly.
+      opts.log.debug('simulator day committed', { page: s.pages, rows: s.rowsMapped, cursor: s.cursor });
+      if (!opts.progress) return;
       bar ??= new ProgressBar('backfill days', daysBetween(opts.openedOn, localDay(opts.now, opts.timeZone)).length);
       bar.update(s.pages, `${s.rowsMapped} rows`);
     },
@@ -73,6 +76,7 @@ export async function syncSimulator(
     if (run.stream === 'store') stats.days = run.pages;
   }
   stats.ms = Date.now() - started;
+  opts.log.info('simulator sync', { days: stats.days, received: stats.received, changed: stats.changed, rejected: stats.rejected, ms: stats.ms });
   return stats;
 }
 
