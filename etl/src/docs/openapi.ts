@@ -2,9 +2,10 @@
  * The KPI API's OpenAPI document, built from the routes' schemas without a database, Redis or a
  * listening socket: what docs/api.md is rendered from and checked against.
  */
-import { buildHttpServer } from '../http/server';
+import { buildHttpServer, routePlugins, type HttpDeps } from '../http/server';
 import { TokenVerifier } from '../http/auth';
 import { MemoryKpiCache } from '../http/cache';
+import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/db';
 import { logger } from '../log/logger';
 
@@ -33,8 +34,10 @@ const noDatabase: Db = {
   close: () => Promise.resolve(),
 };
 
+const DOC_URL = '/api/v1/openapi.json';
+
 export async function openApiDocument(): Promise<OpenApiDocument> {
-  const app = await buildHttpServer({
+  const deps: HttpDeps = {
     db: noDatabase,
     log: logger,
     cache: new MemoryKpiCache(),
@@ -45,11 +48,25 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     dbIdentity: 'openapi',
     rateLimitPerMin: 600,
     readyMaxSyncAgeS: 0,
-  });
+  };
+  // The document route's own handler, kept as the route is registered, is called without a
+  // request: nothing listens and nothing is injected.
+  let handler: (() => unknown) | null = null;
+  const capture = {
+    name: 'openapi-capture',
+    register: async (app: FastifyInstance) => {
+      app.addHook('onRoute', (route) => {
+        if (route.url === DOC_URL && route.method === 'GET') handler = route.handler as unknown as () => unknown;
+      });
+    },
+  };
+  const app = await buildHttpServer(deps, [capture, ...routePlugins(deps)]);
   try {
-    const r = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
-    if (r.statusCode !== 200) throw new Error(`GET /api/v1/openapi.json answered ${r.statusCode}`);
-    return r.json<OpenApiDocument>();
+    await app.ready();
+    const found = handler as (() => unknown) | null;
+    if (!found) throw new Error(`the HTTP server has no GET ${DOC_URL} route`);
+    // A copy through JSON, as a client receives it (no undefined members, no shared objects).
+    return JSON.parse(JSON.stringify(await found())) as OpenApiDocument;
   } finally {
     await app.close();
   }
