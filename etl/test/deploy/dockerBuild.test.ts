@@ -78,7 +78,10 @@ describe('docker/etl.Dockerfile, replayed without Docker', () => {
         }
       } else if (ins.op === 'RUN') {
         runs.push(ins.args);
-        const r = spawnSync('sh', ['-c', ins.args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, encoding: 'utf8' });
+        // The command as written; npm may answer from its cache without revalidating each package
+        // (it still fetches what the cache lacks), which keeps a repeated run short.
+        const runEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_prefer_offline: 'true', ...env };
+        const r = spawnSync('sh', ['-c', ins.args], { cwd, env: runEnv, encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`RUN ${ins.args} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
       } else if (ins.op === 'CMD') cmd = execForm(ins.args);
       else if (ins.op === 'HEALTHCHECK') healthcheck = execForm(ins.args);
