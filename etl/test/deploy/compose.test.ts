@@ -114,7 +114,8 @@ describe('docker-compose.yml', () => {
     expect(String(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',').sort()).toEqual(plugins.map((p) => p.id).sort());
     const mounts = (svc('grafana').volumes ?? []).map((v) => v.split(':')[1]);
     for (const p of plugins) expect(mounts).toContain(`/var/lib/grafana/plugins/${p.id}`);
-    for (const dir of ['datasources', 'dashboards', 'alerting']) expect(mounts).toContain(`/etc/grafana/provisioning/${dir}`);
+    const provisioning = (svc('grafana').volumes ?? []).find((v) => v.split(':')[1] === '/etc/grafana/provisioning')?.split(':')[0] as string;
+    for (const dir of ['datasources', 'dashboards', 'alerting']) expect(statSync(path.join(ROOT, provisioning, dir)).isDirectory()).toBe(true);
     expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
     expect(env.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
   });
