@@ -1,10 +1,11 @@
 /**
- * Load generator of the API benchmark, in its own process so it does not share the server's
- * event loop. Reads its job as JSON from argv, reports over IPC when the load starts and ends.
+ * Load generator of the API benchmark with autocannon (the fallback when `wrk` is absent), in its
+ * own process so it does not share the server's event loop. Reads its job as JSON from argv,
+ * reports over IPC when the load starts and ends.
  */
 import autocannon from 'autocannon';
 
-interface Job {
+export interface LoadJob {
   url: string;
   paths: string[];
   token: string;
@@ -12,7 +13,19 @@ interface Job {
   durationS: number;
 }
 
-const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+/** Latencies in milliseconds. */
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob;
 const instance = autocannon(
   {
     url: job.url,

@@ -16,8 +16,14 @@ import { addDays, localDay } from '../src/util/time';
 export const TZ = process.env.STORE_TIMEZONE ?? 'America/New_York';
 
 export async function seededDb(days: number): Promise<Db & { pglite: import('@electric-sql/pglite').PGlite }> {
-  logger.silent = true;
   const db = await openEmbedded();
+  await seed(db, days);
+  return db;
+}
+
+/** Migrates a fresh database and loads the simulator's last `days` days into it. */
+export async function seed(db: Db, days: number): Promise<void> {
+  logger.silent = true;
   await migrate(db, { timeZone: TZ });
   await syncCatalog(db);
   const now = new Date();
@@ -25,7 +31,6 @@ export async function seededDb(days: number): Promise<Db & { pglite: import('@el
   const sim = new StoreSimulator({ seed: 42, scale: 1, timeZone: TZ, openedOn });
   await syncSimulator(db, sim, { timeZone: TZ, openedOn, now, log: logger });
   await refreshAggregates(db, null, null);
-  return db;
 }
 
 async function serve(): Promise<void> {

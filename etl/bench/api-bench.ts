@@ -1,25 +1,34 @@
 /**
- * Load benchmark of the KPI API's cached endpoints on loopback: 100 connections (autocannon, in
- * its own process) against the real server with the Redis cache and rate limit, first idle,
- * then while the embedded database runs a 5-second query. Two placements of the embedded
- * database: in the server's process (as the daemon runs it today) and in a child process served
- * over its loopback socket.
- *   npm run bench:api -w etl -- [--duration 10] [--connections 100] [--days 14] [--db both|in-process|child]
+ * Load benchmark of the KPI API's cached endpoints on loopback: 100 connections against the real
+ * server with the Redis cache and rate limit, first idle, then while the embedded database runs
+ * a 5-second query. The load comes from `wrk` (one thread; `apt-get install wrk`) or, when wrk is
+ * absent, from autocannon in its own process. Placements of the embedded database: `thread` (a
+ * worker thread of the server's process, as the daemon runs it), `child` (another process, over
+ * its loopback socket) and `in-process` (the server's own thread: a 5-second query stops it).
+ * Prints req/s, p50/p99/max, non-2xx and socket errors, the server process's CPU per request and
+ * the load average of the machine (the figures are only as quiet as the machine is).
+ *   npm run bench:api -w etl -- [--duration 10] [--connections 100] [--days 14]
+ *     [--db thread,child|in-process] [--client auto|wrk|autocannon] [--profile /tmp/api]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
 import type { Db } from '../src/db/db';
+import { openEmbeddedThread } from '../src/db/embeddedThread';
 import { openServer } from '../src/db/server';
 import { issueToken, TokenVerifier } from '../src/http/auth';
 import { MemoryKpiCache, RedisKpiCache, type KpiCache } from '../src/http/cache';
 import { buildHttpServer } from '../src/http/server';
 import { connectRedis } from '../src/http/service';
 import { logger } from '../src/log/logger';
-import { seededDb, TZ } from './api-bench-seed';
+import type { LoadResult } from './api-bench-load';
+import { seed, seededDb, TZ } from './api-bench-seed';
+import { hasWrk, runWrk } from './api-bench-wrk';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,7 +38,13 @@ function arg(name: string, fallback: string): string {
 const DURATION_S = Math.min(60, Math.max(1, Number(arg('duration', '10'))));
 const CONNECTIONS = Math.min(1000, Math.max(1, Number(arg('connections', '100'))));
 const DAYS = Math.max(1, Number(arg('days', '14')));
-const MODE = arg('db', 'both');
+const MODES = arg('db', 'thread,child').split(',');
+for (const m of MODES) if (!['in-process', 'thread', 'child'].includes(m)) throw new Error(`--db: unknown placement ${m} (in-process, thread, child)`);
+const CLIENT_ARG = arg('client', 'auto');
+const CLIENT: 'wrk' | 'autocannon' = CLIENT_ARG === 'autocannon' || (CLIENT_ARG === 'auto' && !hasWrk()) ? 'autocannon' : 'wrk';
+if (CLIENT_ARG === 'wrk' && !hasWrk()) throw new Error('--client wrk: no wrk on PATH (apt-get install wrk)');
+/** Writes a CPU profile of the server's process during the idle phase (open it in Chrome DevTools). */
+const PROFILE = arg('profile', '');
 const SECRET = 'bench-secret-bench-secret-bench-secret-00';
 const PATHS = [
   '/api/v1/dashboard/revenue-today',
@@ -39,23 +54,13 @@ const PATHS = [
   '/api/v1/dashboard/campaign-performance?timeframe=30d',
 ];
 
-interface LoadResult {
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
 function childTs(file: string, args: string[]): ChildProcess {
   return fork(path.join(__dirname, file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** Runs the load generator; `onStart` fires once requests are flowing. */
 function load(url: string, token: string, durationS: number, onStart?: () => void): Promise<LoadResult> {
+  if (CLIENT === 'wrk') return runWrk({ url, paths: PATHS, token, connections: CONNECTIONS, durationS }, onStart);
   return new Promise((resolve, reject) => {
     const c = childTs('api-bench-load.ts', [JSON.stringify({ url, paths: PATHS, token, connections: CONNECTIONS, durationS })]);
     c.on('message', (m: { started?: boolean; result?: LoadResult; error?: string }) => {
@@ -101,25 +106,43 @@ const rows: Array<Record<string, string | number>> = [];
  */
 function report(mode: string, phase: string, r: LoadResult, cpuUs: number, extra = ''): void {
   const perReq = r.requests > 0 ? Math.round(cpuUs / r.requests) : 0;
-  rows.push({ mode, phase, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, requests: r.requests, 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU µs/req': perReq, load: os.loadavg()[0]!.toFixed(1), note: extra });
+  rows.push({ client: CLIENT, mode, phase, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, requests: r.requests, 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU µs/req': perReq, load: os.loadavg()[0]!.toFixed(1), note: extra });
   process.stdout.write(
     `${mode.padEnd(11)} ${phase.padEnd(10)} ${String(Math.round(r.rps)).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(5)} ms   max ${String(r.max).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}   server CPU ${perReq} µs/req (≈ ${perReq ? Math.round(1e6 / perReq) : '-'} req/s per core)   load avg ${os.loadavg()[0]!.toFixed(1)}${extra ? `   ${extra}` : ''}\n`,
   );
 }
 
-async function measured(fn: () => Promise<LoadResult>): Promise<[LoadResult, number]> {
-  const c0 = process.cpuUsage();
-  const r = await fn();
-  const c = process.cpuUsage(c0);
-  return [r, c.user + c.system];
+/**
+ * CPU time (µs) of the server's event-loop thread: on Linux from /proc (the main thread's task),
+ * so the database's worker thread, busy during its 5-second query, is not counted as the API's;
+ * elsewhere the whole process's.
+ */
+function serverCpuUs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    const c = process.cpuUsage();
+    return c.user + c.system;
+  }
 }
 
-async function runMode(mode: 'in-process' | 'child', redis: Redis, token: string): Promise<void> {
+async function measured(fn: () => Promise<LoadResult>): Promise<[LoadResult, number]> {
+  const c0 = serverCpuUs();
+  const r = await fn();
+  return [r, serverCpuUs() - c0];
+}
+
+async function runMode(mode: string, redis: Redis, token: string): Promise<void> {
   let db: Db;
   let child: ChildProcess | null = null;
   let busy: () => Promise<number>;
-  if (mode === 'in-process') {
-    const local = await seededDb(DAYS);
+  if (mode === 'in-process' || mode === 'thread') {
+    let local: Db;
+    if (mode === 'thread') await seed((local = await openEmbeddedThread()), DAYS);
+    else local = await seededDb(DAYS);
     db = local;
     busy = async () => {
       const t = Date.now();
@@ -150,7 +173,18 @@ async function runMode(mode: 'in-process' | 'child', redis: Redis, token: string
   try {
     await warm(srv.url, token);
     await load(srv.url, token, 2); // JIT and connection warm-up, not reported
+    const session = PROFILE ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     report(mode, 'idle', ...(await measured(() => load(srv.url, token, DURATION_S))));
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(`${PROFILE}.${mode}.cpuprofile`, JSON.stringify(profile));
+      session.disconnect();
+    }
     let busyMs: Promise<number> | null = null;
     const [r, cpu] = await measured(() => load(srv.url, token, 5, () => (busyMs = busy())));
     report(mode, '5-s query', r, cpu, `(the query took ${busyMs ? await busyMs : '?'} ms)`);
@@ -170,10 +204,9 @@ async function main(): Promise<void> {
   logger.silent = true;
   const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const token = await issueToken({ role: 'admin', ttlS: 3600, secret: SECRET });
-  process.stdout.write(`KPI API load: ${CONNECTIONS} connections, ${DURATION_S} s idle + 5 s during a 5-second database query, ${PATHS.length} cached endpoints, Redis cache and rate limit\n`);
+  process.stdout.write(`KPI API load (${CLIENT}): ${CONNECTIONS} connections, ${DURATION_S} s idle + 5 s during a 5-second database query, ${PATHS.length} cached endpoints, Redis cache and rate limit\n`);
   try {
-    if (MODE === 'both' || MODE === 'in-process') await runMode('in-process', redis, token);
-    if (MODE === 'both' || MODE === 'child') await runMode('child', redis, token);
+    for (const mode of MODES) await runMode(mode, redis, token);
   } finally {
     redis.disconnect();
   }

@@ -142,7 +142,7 @@ export async function startApp(
         },
       });
     }
-    startSources({ db, config, log, scheduler, live, now });
+    startSources({ db, config, log, scheduler, live, now, invalidateDays: heldHttp.invalidateDays });
     const marketing = await startMarketingSources(config, db, log, { scheduler, now });
     scheduler.add({
       name: 'refresh-aggregates',

@@ -96,14 +96,16 @@ export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateResu
   const applied: string[] = [];
   const skipped: string[] = [];
   for (const m of migrations) {
-    const ran = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      const already = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
-      if (already.rows.length > 0) return false;
-      await tx.exec(renderMigration(m.sql, opts.timeZone));
-      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
-      return true;
-    });
+    const ran = await retryOnRoleRace(() =>
+      db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+        const already = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+        if (already.rows.length > 0) return false;
+        await tx.exec(renderMigration(m.sql, opts.timeZone));
+        await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        return true;
+      }),
+    );
     (ran ? applied : skipped).push(m.name);
   }
   await db.query(
@@ -115,6 +117,39 @@ export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateResu
     ? await applyViews(db, { timeZone: opts.timeZone, dir: viewsDir, force: applied.length > 0, lockKey: MIGRATION_LOCK_KEY })
     : null;
   return { applied, skipped, views };
+}
+
+/**
+ * True for the errors of a migration that lost a race on a role: roles (pg_authid and their
+ * settings) are cluster-wide, while the advisory lock above is per database, so a migration on
+ * another database of the same server can create the role between this one's IF NOT EXISTS
+ * check and its CREATE ROLE (unique violation), or alter the same role at the same time.
+ */
+export function isRoleRace(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (e.code === '23505') return e.constraint === 'pg_authid_rolname_index' || message.includes('pg_authid_rolname_index');
+  if (e.code === '42710') return /^role ".*" already exists$/.test(message);
+  return e.code === 'XX000' && message === 'tuple concurrently updated';
+}
+
+const ROLE_RACE_ATTEMPTS = 3;
+
+/**
+ * Runs a migration's transaction again after a lost role race (it rolled back whole): by then the
+ * other database's transaction has committed, so the rerun finds the role and alters it alone.
+ */
+export async function retryOnRoleRace<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= ROLE_RACE_ATTEMPTS || !isRoleRace(err)) throw err;
+      // Apart by a random moment, so two losers do not collide again in step.
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+    }
+  }
 }
 
 async function checkTimeZone(db: Db, timeZone: string): Promise<void> {

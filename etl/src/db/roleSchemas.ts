@@ -17,10 +17,19 @@ export interface GeneratedStatement {
   sql: string;
 }
 
-/** Logins are cluster-wide: another database on the server may have created them already. */
+/**
+ * Logins are cluster-wide: another database on the server may have created them already, or be
+ * creating them right now (its CREATE ROLE then makes this one fail on the unique name once it
+ * commits), so a lost race counts as "exists".
+ */
 export function roleCreationSql(): string {
   const lines = ROLE_KEYS.map(
-    (r) => `  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DB_ROLE[r]}') THEN CREATE ROLE ${DB_ROLE[r]} LOGIN; END IF;`,
+    (r) =>
+      `  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DB_ROLE[r]}') THEN
+` +
+      `    BEGIN CREATE ROLE ${DB_ROLE[r]} LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+` +
+      `  END IF;`,
   );
   return `DO $$\nBEGIN\n${lines.join('\n')}\nEND $$`;
 }

@@ -65,16 +65,17 @@ export class TokenVerifier {
 
   async verify(authorization: string | undefined): Promise<Principal> {
     if (!this.key || !this.alg) throw new AuthError('the API has no token key configured (set API_JWT_SECRET or API_JWT_PUBLIC_KEY)', 503);
-    const m = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(authorization ?? '');
-    if (!m) throw new AuthError(authorization ? 'Authorization header is not "Bearer <token>"' : 'no bearer token');
-    const token = m[1] as string;
     const skew = this.cfg.API_JWT_CLOCK_SKEW_S;
-    const known = this.remembered.get(token);
+    // Remembered under the whole header as sent: a repeat costs one map look-up, no parsing.
+    const known = authorization === undefined ? undefined : this.remembered.get(authorization);
     if (known) {
       const now = Date.now();
       if (now < known.expMs + skew * 1000 && now >= known.nbfMs - skew * 1000) return known.principal;
-      this.remembered.delete(token);
+      this.remembered.delete(authorization as string);
     }
+    const m = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(authorization ?? '');
+    if (!m) throw new AuthError(authorization ? 'Authorization header is not "Bearer <token>"' : 'no bearer token');
+    const token = m[1] as string;
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -97,7 +98,7 @@ export class TokenVerifier {
       tokenId: createHash('sha256').update(token).digest('base64url').slice(0, 22),
     };
     if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
-    this.remembered.set(token, { principal, expMs: (payload.exp as number) * 1000, nbfMs: typeof payload.nbf === 'number' ? payload.nbf * 1000 : 0 });
+    this.remembered.set(authorization as string, { principal, expMs: (payload.exp as number) * 1000, nbfMs: typeof payload.nbf === 'number' ? payload.nbf * 1000 : 0 });
     return principal;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Response cache of the KPI API: Redis when it answers, an in-process map otherwise, with the same
  * semantics — a TTL per entry, early invalidation by store day, one recomputation per key at a
- * time. Values are the serialized JSON bodies, so a hit is sent without re-serializing.
+ * time. Values are the serialized JSON bodies, kept and read as bytes (Buffer), so a hit is sent
+ * without re-serializing or re-encoding.
  *
  * Invalidation: every entry is indexed under the local days its value depends on (or under
  * "all" when it depends on the whole history); `invalidateDays` drops the entries of those days.
@@ -20,8 +21,22 @@ export interface CacheSpec {
 }
 
 export interface CacheOutcome {
-  value: string;
+  /** The body as stored (UTF-8 bytes), what a response sends. */
+  body: Buffer;
+  /** The body as text, decoded on first use (the hot path sends `body` and never decodes). */
+  readonly value: string;
   hit: boolean;
+}
+
+function outcome(body: Buffer, hit: boolean): CacheOutcome {
+  let text: string | undefined;
+  return {
+    body,
+    hit,
+    get value(): string {
+      return (text ??= body.toString('utf8'));
+    },
+  };
 }
 
 export interface KpiCache {
@@ -40,10 +55,10 @@ function daysOfSpec(spec: CacheSpec): string[] {
 }
 
 /** Same-process callers of one key share one computation. */
-class SingleFlight {
-  private readonly inflight = new Map<string, Promise<string>>();
+class SingleFlight<T> {
+  private readonly inflight = new Map<string, Promise<T>>();
 
-  run(key: string, fn: () => Promise<string>): { promise: Promise<string>; leader: boolean } {
+  run(key: string, fn: () => Promise<T>): { promise: Promise<T>; leader: boolean } {
     const existing = this.inflight.get(key);
     if (existing) return { promise: existing, leader: false };
     const promise = fn().finally(() => this.inflight.delete(key));
@@ -54,28 +69,28 @@ class SingleFlight {
 
 export class MemoryKpiCache implements KpiCache {
   readonly kind = 'memory' as const;
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { body: Buffer; expiresAt: number }>();
   private readonly byDay = new Map<string, Set<string>>();
-  private readonly flight = new SingleFlight();
+  private readonly flight = new SingleFlight<Buffer>();
   private generation = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
   async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
     const e = this.entries.get(spec.key);
-    if (e && e.expiresAt > this.clock()) return { value: e.value, hit: true };
+    if (e && e.expiresAt > this.clock()) return outcome(e.body, true);
     if (e) this.entries.delete(spec.key);
     const { promise } = this.flight.run(spec.key, async () => {
       const gen = this.generation;
-      const value = await compute();
-      if (gen === this.generation) this.store(spec, value);
-      return value;
+      const body = Buffer.from(await compute(), 'utf8');
+      if (gen === this.generation) this.store(spec, body);
+      return body;
     });
-    return { value: await promise, hit: false };
+    return outcome(await promise, false);
   }
 
-  private store(spec: CacheSpec, value: string): void {
-    this.entries.set(spec.key, { value, expiresAt: this.clock() + spec.ttlS * 1000 });
+  private store(spec: CacheSpec, body: Buffer): void {
+    this.entries.set(spec.key, { body, expiresAt: this.clock() + spec.ttlS * 1000 });
     for (const d of daysOfSpec(spec)) {
       let s = this.byDay.get(d);
       if (!s) this.byDay.set(d, (s = new Set()));
@@ -153,7 +168,7 @@ export class RedisKpiCache implements KpiCache {
   readonly prefix: string;
   private readonly lockMs: number;
   private readonly waitMs: number;
-  private readonly flight = new SingleFlight();
+  private readonly flight = new SingleFlight<Buffer>();
   private readonly token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
   /** Longest TTL seen, so the day indexes outlive every entry they point at. */
   private maxTtlS = 3600;
@@ -177,21 +192,21 @@ export class RedisKpiCache implements KpiCache {
   }
 
   async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
-    let cached: string | null;
+    let cached: Buffer | null;
     try {
-      cached = await this.redis.get(this.valueKey(spec.key));
+      cached = await this.redis.getBuffer(this.valueKey(spec.key));
     } catch {
       // Redis down: answer from the database, still one computation per key in this process.
       recordCacheError('get');
-      return { value: await this.flight.run(spec.key, compute).promise, hit: false };
+      return outcome(await this.flight.run(spec.key, async () => Buffer.from(await compute(), 'utf8')).promise, false);
     }
-    if (cached !== null) return { value: cached, hit: true };
+    if (cached !== null) return outcome(cached, true);
     const { promise } = this.flight.run(spec.key, () => this.computeOnce(spec, compute));
-    return { value: await promise, hit: false };
+    return outcome(await promise, false);
   }
 
   /** One computation per key across processes: the lock holder computes, the others wait for its value. */
-  private async computeOnce(spec: CacheSpec, compute: () => Promise<string>): Promise<string> {
+  private async computeOnce(spec: CacheSpec, compute: () => Promise<string>): Promise<Buffer> {
     const lockKey = `${this.prefix}lock:${spec.key}`;
     const lockToken = `${this.token}:${Math.random().toString(36).slice(2)}`;
     let locked = false;
@@ -205,10 +220,10 @@ export class RedisKpiCache implements KpiCache {
       gen = (await this.redis.get(this.genKey)) ?? '0';
     } catch {
       recordCacheError('lock');
-      return compute();
+      return Buffer.from(await compute(), 'utf8');
     }
     try {
-      const value = await compute();
+      const value = Buffer.from(await compute(), 'utf8');
       this.maxTtlS = Math.max(this.maxTtlS, spec.ttlS);
       const days = daysOfSpec(spec);
       await this.redis
@@ -220,11 +235,11 @@ export class RedisKpiCache implements KpiCache {
     }
   }
 
-  private async waitForValue(key: string): Promise<string | null> {
+  private async waitForValue(key: string): Promise<Buffer | null> {
     const deadline = Date.now() + this.waitMs;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
-      const v = await this.redis.get(this.valueKey(key));
+      const v = await this.redis.getBuffer(this.valueKey(key));
       if (v !== null) return v;
       // The holder finished without storing (invalidated meanwhile, or it failed): compute here.
       if ((await this.redis.exists(`${this.prefix}lock:${key}`)) === 0) return null;

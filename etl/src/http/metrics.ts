@@ -94,6 +94,22 @@ export const httpRequestDuration = new client.Histogram({
   registers: [registry],
 });
 
+type Observer = ReturnType<typeof httpRequestDuration.labels>;
+/** One bound child per (method, route, status): a request then skips label validation and copying. */
+const requestObservers = new Map<string, Observer>();
+
+/** Records one request's latency (seconds) under its route pattern. */
+export function observeRequest(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${status} ${route}`;
+  let o = requestObservers.get(key);
+  if (!o) {
+    // Bounded: route patterns and status codes are finite; unmatched URLs share 'unmatched'.
+    o = httpRequestDuration.labels({ method, route, status: String(status) });
+    requestObservers.set(key, o);
+  }
+  o.observe(seconds);
+}
+
 export type CacheResult = 'hit' | 'miss' | 'bypass';
 
 const cacheRequests = new client.Counter({

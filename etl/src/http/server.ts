@@ -8,7 +8,7 @@ import type { Db } from '../db/db';
 import type { Logger } from '../log/logger';
 import type { TokenVerifier } from './auth';
 import type { KpiCache } from './cache';
-import { httpRequestDuration, registry } from './metrics';
+import { observeRequest, registry } from './metrics';
 import { installProblemHandlers, PROBLEM_TYPE } from './problem';
 import type { RequestStats } from './requestStats';
 import { apiPlugin } from './routes/api';
@@ -96,7 +96,7 @@ export async function buildHttpServer(deps: HttpDeps, plugins: RoutePlugin[] = r
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    httpRequestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     deps.requestStats?.record(route, reply.statusCode, reply.elapsedTime);
   });
 

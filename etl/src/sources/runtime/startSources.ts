@@ -4,6 +4,7 @@ import type { JobDef, Scheduler } from '../../jobs/scheduler';
 import { refreshAggregates } from '../../kpi/aggregates';
 import type { GrafanaLivePublisher } from '../../live/grafanaLive';
 import type { Logger } from '../../log/logger';
+import { daysBetween, localDay } from '../../util/time';
 import { DAY_MS } from '../types';
 import { lightspeedSource } from '../lightspeed';
 import { squareSource } from '../square';
@@ -20,6 +21,8 @@ export interface StartSourcesDeps {
   now?: () => Date;
   /** Retry policy for every source (the default backs off for seconds). */
   retry?: RetryPolicy;
+  /** Drops the API's cached figures of these local days (the HTTP service's cache), after a run changed them. */
+  invalidateDays?: (days: string[]) => Promise<number>;
 }
 
 interface Enabled {
@@ -68,7 +71,12 @@ export function startSources(deps: StartSourcesDeps): { runners: SourceRunner<un
       ttlMs: 30 * 60_000,
       run: async () => {
         const runs = await runner.runAll();
-        await refreshAfter(db, runs);
+        try {
+          await refreshAfter(db, runs);
+        } finally {
+          // Even when the refresh failed: the raw rows changed, so the cached figures may be stale.
+          await invalidateChanged(runs, config.STORE_TIMEZONE, deps, def.name);
+        }
         if (live) await live.pushChangedOrders(db);
       },
     };
@@ -77,6 +85,24 @@ export function startSources(deps: StartSourcesDeps): { runners: SourceRunner<un
     log.info('source enabled', { source: def.name, cron, streams: def.streams.map((s) => s.name) });
   }
   return { runners, jobs };
+}
+
+/** The local days a run's changed rows fall on, each run on its own (a backfill and a late edit stay apart). */
+export function changedDays(runs: StreamRunStats[], timeZone: string): string[] {
+  const days = new Set<string>();
+  for (const r of runs) {
+    if (r.rowsUpserted === 0 || !r.minTime || !r.maxTime) continue;
+    for (const d of daysBetween(localDay(r.minTime, timeZone), localDay(r.maxTime, timeZone))) days.add(d);
+  }
+  return [...days].sort();
+}
+
+async function invalidateChanged(runs: StreamRunStats[], timeZone: string, deps: StartSourcesDeps, source: string): Promise<void> {
+  if (!deps.invalidateDays) return;
+  const days = changedDays(runs, timeZone);
+  if (days.length === 0) return;
+  const dropped = await deps.invalidateDays(days);
+  if (dropped > 0) deps.log.debug('api cache invalidated', { source, days: days.length, dropped });
 }
 
 async function refreshAfter(db: Db, runs: StreamRunStats[]): Promise<void> {

@@ -5,6 +5,7 @@ import type { Batch, Row, TableName } from '../../schema/tables';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker';
 import { BreakerOpenError, MalformedPageError, RecordShapeError, SourceHttpError } from './errors';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
+import { recordSyncRun } from '../../http/metrics';
 import { recordRun } from './runs';
 import type { ApiCaller, SourceDef, SyncStream } from './source';
 
@@ -205,6 +206,11 @@ export class SourceRunner<Client> {
     stats.breakerState = this.breaker.state;
     const finishedAt = new Date();
     stats.ms = finishedAt.getTime() - startedAt.getTime();
+    // /metrics follows etl_runs: every run counts, whatever its outcome (the lag moves on success).
+    recordSyncRun({
+      source: stats.source, stream: stats.stream, status: stats.status, rowsRead: stats.rowsRead, rowsUpserted: stats.rowsUpserted,
+      rowsRejected: stats.rowsRejected, breakerState: stats.breakerState, finishedAt,
+    });
     await recordRun(db, { ...stats, startedAt, finishedAt }).catch((err: unknown) =>
       log.error('etl_runs write failed', { source: this.def.name, stream: stream.name, error: err instanceof Error ? err.message : String(err) }),
     );

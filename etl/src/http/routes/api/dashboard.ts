@@ -86,12 +86,12 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
           if (c.range) body.range = { from: c.range.from.toISOString(), to: c.range.to.toISOString(), timeframe: c.range.timeframe };
           return JSON.stringify({ ...body, ...data });
         };
-        let value: string;
+        let value: string | Buffer;
         if (c.cache) {
           const out = await opts.cache.getOrCompute({ key: `${opts.dbIdentity}:${role}:${endpoint}:${c.cache.params}`, ttlS: c.cache.ttlS, days: c.cache.days }, compute);
           recordCacheResult(endpoint, out.hit ? 'hit' : 'miss');
           reply.header('x-cache', out.hit ? 'hit' : 'miss');
-          value = out.value;
+          value = out.body;
         } else {
           recordCacheResult(endpoint, 'bypass');
           reply.header('x-cache', 'bypass');
