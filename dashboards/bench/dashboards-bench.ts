@@ -2,7 +2,7 @@
  * Dashboard benchmark: what one browser load of a dashboard costs the database, and what many
  * viewers with auto-refresh cost it. Not a test; it prints figures.
  *
- *   npm run bench:dashboards -- --dashboard main --range 30d [--scale 1 --days 365] [--pool 2 --idle 0] [--runs 5]
+ *   npm run bench:dashboards -- --dashboard main --range 30d [--scale 1 --days 365] [--pool 2 --idle 0] [--runs 5 --warmup 1]
  *   npm run bench:dashboards -- --range 30d --viewers 100 --seconds 120 [--refresh 60] --pool 10 --idle 10
  *   DATABASE_URL=postgres://… npm run bench:dashboards -- --compare-with postgres://… --range 365d
  *
@@ -37,6 +37,7 @@ const { values: opt } = parseArgs({
     pool: { type: 'string', default: '2' },
     idle: { type: 'string', default: '0' },
     runs: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
     viewers: { type: 'string' },
     seconds: { type: 'string', default: '120' },
     refresh: { type: 'string', default: '60' },
@@ -118,14 +119,15 @@ async function main(): Promise<void> {
       const sqlTargets = loaded.filter((t): t is SqlTarget => t.kind === 'sql');
       const runs = num('runs');
       const progress = (what: string, l: LoadTiming) => process.stderr.write(`${what}: ${ms(l.ms)} ms\n`);
-      progress('warm-up load', await runLoad(runner, sqlTargets)); // plans, caches, connections
+      const warmups = num('warmup', 0);
+      for (let i = 0; i < warmups; i++) progress('warm-up load', await runLoad(runner, sqlTargets)); // plans, caches, connections
       const loads: LoadTiming[] = [];
       for (let i = 0; i < runs; i++) {
         loads.push(await runLoad(runner, sqlTargets));
         progress(`load ${i + 1}/${runs}`, loads[i]!);
       }
       const reused = loaded.length - sqlTargets.length;
-      out.push(header(`full load, median of ${runs} after 1 warm-up`), '');
+      out.push(header(`full load, median of ${runs} after ${warmups} warm-up`), '');
       const rows: string[][] = [['target', 'median ms']];
       const perTarget = sqlTargets.map((t, i) => ({ t, m: median(loads.map((l) => l.targetMs[i]!)) }));
       for (const { t, m } of perTarget) rows.push([t.label.slice(0, 70), ms(m)]);
@@ -142,7 +144,9 @@ async function main(): Promise<void> {
         const refresh = num('refresh');
         const s = await runViewers(runner, sqlTargets, v, seconds, refresh);
         out.push('', header(`${v} viewers, refresh every ${refresh} s, staggered, for ${seconds} s`));
-        out.push(`loads: ${s.loads} = ${s.loadsPerMinute.toFixed(1)} loads/min; load time p50 ${ms(s.p50)} ms, p95 ${ms(s.p95)} ms, max ${ms(s.max)} ms; refreshes late: ${s.late}`);
+        out.push(
+          `loads: ${s.loads} = ${s.loadsPerMinute.toFixed(1)} loads/min; load time p50 ${ms(s.p50)} ms, p95 ${ms(s.p95)} ms, max ${ms(s.max)} ms; refreshes late: ${s.late}; unfinished at the cut-off: ${s.unfinished}`,
+        );
       }
     }
   } finally {
