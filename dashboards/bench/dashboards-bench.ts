@@ -150,10 +150,11 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await close();
+    process.stdout.write(`${out.join('\n')}\n`);
+    // Loads cut off in viewer mode may still hold connections: give them a moment, then leave.
+    await Promise.race([close(), new Promise((r) => setTimeout(r, 5_000))]);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
-  process.exitCode = exit;
+  process.exit(exit);
 }
 
 main().catch((err: unknown) => {
