@@ -169,8 +169,8 @@ test('the model checks catch what they claim to (overlap, duplicate id, bad type
 // Panels showing columns of the same row read one query: the others use Grafana's
 // `-- Dashboard --` datasource with the JSON its query editor saves for "use results from panel".
 test.each([
-  ['kpi-main-admin', { 2: [3, 4, 5], 8: [9, 11], 22: [23, 24], 71: [72, 73, 74, 75] }],
-  ['kpi-main-manager', { 2: [3, 4, 5], 8: [9, 11], 22: [23, 24], 71: [72, 73, 74, 75] }],
+  ['kpi-main-admin', { 2: [3, 4, 5], 8: [9, 11], 22: [23, 24], 71: [72, 73, 74, 75], 91: [92] }],
+  ['kpi-main-manager', { 2: [3, 4, 5], 8: [9, 11], 22: [23, 24], 71: [72, 73, 74, 75], 91: [92] }],
   ['kpi-mobile-admin', { 1: [2, 3, 4], 41: [42] }],
   ['kpi-executive-admin', { 1: [9, 10], 2: [3] }],
 ] as const)('%s: one query per shared row, the other panels reuse it', (uid, groups) => {
