@@ -1,8 +1,8 @@
 // Assembles sections of panels into a Grafana dashboard: lays panels out on the 24-column grid,
 // binds SQL targets to the role's datasource and records what each query must return.
 import type { Dashboard, DashboardLink, Panel, RowPanel, VariableModel } from '@grafana/schema';
-import { DATASOURCE, MIXED_DS, STORE_TIMEZONE, type Role } from './config';
-import type { PanelSpec, SqlQuery } from './panels';
+import { DASHBOARD_DS, DATASOURCE, MIXED_DS, STORE_TIMEZONE, type Role } from './config';
+import type { PanelSpec, Reuse, SqlQuery } from './panels';
 
 export const GRID_COLUMNS = 24;
 export const SCHEMA_VERSION = 42; // @grafana/schema 12.4.10 defaultDashboard.schemaVersion
@@ -15,6 +15,13 @@ export interface BuiltQuery extends SqlQuery {
   role: Role;
 }
 
+/** A panel showing columns of another panel's result (no query of its own). */
+export interface BuiltReuse extends Reuse {
+  /** the reading panel */
+  readerId: number;
+  readerTitle: string;
+}
+
 export interface BuiltDashboard {
   /** path under dashboards/json/ */
   file: string;
@@ -22,6 +29,7 @@ export interface BuiltDashboard {
   orgId: number;
   dashboard: Dashboard;
   queries: BuiltQuery[];
+  reuses: BuiltReuse[];
 }
 
 interface Section {
@@ -65,6 +73,7 @@ export class DashboardBuilder {
   build(): BuiltDashboard {
     const m = this.meta;
     const queries: BuiltQuery[] = [];
+    const reuses: BuiltReuse[] = [];
     const top: Array<Panel | RowPanel> = [];
     let y = 0;
     for (const s of this.sections) {
@@ -72,13 +81,13 @@ export class DashboardBuilder {
         const row: RowPanel = { type: 'row', id: s.rowId, title: s.title, collapsed: !!m.collapsed, gridPos: { x: 0, y, w: GRID_COLUMNS, h: 1 }, panels: [] };
         top.push(row);
         y += 1;
-        const { panels, bottom } = this.layout(s.panels, y, queries);
+        const { panels, bottom } = this.layout(s.panels, y, queries, reuses);
         // A collapsed row keeps its panels inside it; Grafana lays them out below the row when opened.
         if (m.collapsed) row.panels = panels;
         else top.push(...panels);
         if (!m.collapsed) y = bottom;
       } else if (s.panels.length > 0) {
-        const { panels, bottom } = this.layout(s.panels, y, queries);
+        const { panels, bottom } = this.layout(s.panels, y, queries, reuses);
         top.push(...panels);
         y = bottom;
       }
@@ -117,11 +126,11 @@ export class DashboardBuilder {
       panels: top,
       version: 1,
     };
-    return { file: m.file, role: m.role, orgId: m.orgId, dashboard, queries };
+    return { file: m.file, role: m.role, orgId: m.orgId, dashboard, queries, reuses };
   }
 
   /** Skyline packing in source order: each panel goes to the left-most lowest spot it fits. */
-  private layout(specs: PanelSpec[], startY: number, queries: BuiltQuery[]): { panels: Panel[]; bottom: number } {
+  private layout(specs: PanelSpec[], startY: number, queries: BuiltQuery[], reuses: BuiltReuse[]): { panels: Panel[]; bottom: number } {
     const heights = new Array<number>(GRID_COLUMNS).fill(startY);
     const panels: Panel[] = [];
     for (const spec of specs) {
@@ -136,12 +145,13 @@ export class DashboardBuilder {
         }
       }
       for (let x = bestX; x < bestX + spec.w; x++) heights[x] = bestY + spec.h;
-      panels.push(this.bind(spec, { x: bestX, y: bestY, w: spec.w, h: spec.h }, queries));
+      panels.push(this.bind(spec, { x: bestX, y: bestY, w: spec.w, h: spec.h }, queries, reuses));
     }
     return { panels, bottom: Math.max(startY, ...heights) };
   }
 
-  private bind(spec: PanelSpec, gridPos: NonNullable<Panel['gridPos']>, queries: BuiltQuery[]): Panel {
+  private bind(spec: PanelSpec, gridPos: NonNullable<Panel['gridPos']>, queries: BuiltQuery[], reuses: BuiltReuse[]): Panel {
+    if (spec.reuse) return this.bindReuse(spec, gridPos, spec.reuse, reuses);
     const ds = DATASOURCE[this.meta.role];
     const targets: Array<Record<string, unknown>> = spec.queries.map((q) => ({
       refId: q.refId,
@@ -157,5 +167,20 @@ export class DashboardBuilder {
     if (spec.extraTargets) targets.push(...spec.extraTargets);
     const datasource = spec.extraTargets?.length ? MIXED_DS : spec.queries.length ? ds : undefined;
     return { id: spec.id, gridPos, ...spec.panel, datasource, targets };
+  }
+
+  /** The JSON Grafana saves when a panel's query editor picks "-- Dashboard --" and a source panel. */
+  private bindReuse(spec: PanelSpec, gridPos: NonNullable<Panel['gridPos']>, reuse: Reuse, reuses: BuiltReuse[]): Panel {
+    if (spec.queries.length || spec.extraTargets?.length) throw new Error(`panel ${spec.id}: a panel reusing another's result has no queries of its own`);
+    reuses.push({ ...reuse, readerId: spec.id, readerTitle: spec.panel.title ?? '' });
+    const transformations = [{ id: 'filterFieldsByName', options: { include: { names: reuse.fields } } }, ...(spec.panel.transformations ?? [])];
+    return {
+      id: spec.id,
+      gridPos,
+      ...spec.panel,
+      datasource: DASHBOARD_DS,
+      targets: [{ refId: 'A', datasource: DASHBOARD_DS, panelId: reuse.panelId, withTransforms: true }],
+      transformations,
+    };
   }
 }

@@ -24,6 +24,11 @@ export const DATASOURCE: Record<Role, DsRef> = {
 
 /** Grafana's built-in "-- Grafana --" datasource (Live measurements, annotations). */
 export const GRAFANA_DS: DsRef = { type: 'datasource', uid: 'grafana' };
+/**
+ * Grafana's "-- Dashboard --" datasource: a panel reusing another panel's query result in the
+ * browser. Its target is `{ panelId, withTransforms }`; nothing is sent to the database for it.
+ */
+export const DASHBOARD_DS: DsRef = { type: 'datasource', uid: '-- Dashboard --' };
 /** Panels whose targets use different datasources. */
 export const MIXED_DS: DsRef = { type: 'datasource', uid: '-- Mixed --' };
 

@@ -36,10 +36,15 @@ export function panelsQuerying(dashboards: BuiltDashboard[], name: string): Pane
   const reads = new RegExp(`\\b(?:adm|mgr|pub)\\.(?:${formsOf(name).join('|')})\\b`);
   const seen = new Map<string, PanelRef>();
   for (const d of dashboards) {
+    const add = (panel: string) => {
+      const ref = { dashboard: d.dashboard.title ?? d.file, file: `dashboards/json/${d.file}`, panel };
+      seen.set(`${ref.file}\u0000${ref.panel}`, ref);
+    };
     for (const q of d.queries) {
       if (!reads.test(q.rawSql)) continue;
-      const ref = { dashboard: d.dashboard.title ?? d.file, file: `dashboards/json/${d.file}`, panel: q.panelTitle };
-      seen.set(`${ref.file}\u0000${ref.panel}`, ref);
+      add(q.panelTitle);
+      // panels showing columns of this query's result read the same view
+      for (const r of d.reuses) if (r.panelId === q.panelId) add(r.readerTitle);
     }
   }
   return [...seen.values()].sort((a, b) => a.file.localeCompare(b.file) || a.panel.localeCompare(b.panel));

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dashboard, Panel, RowPanel } from '@grafana/schema';
 import { GRID_COLUMNS } from './builder';
-import { GRAFANA_DS, MIXED_DS, PLUGIN_FUNNEL, PLUGIN_ORDER_FEED } from './config';
+import { DASHBOARD_DS, GRAFANA_DS, MIXED_DS, PLUGIN_FUNNEL, PLUGIN_ORDER_FEED } from './config';
 
 type AnyPanel = Panel | RowPanel;
 
@@ -117,7 +117,7 @@ export function checkDashboard(d: Dashboard, ctx: ModelContext): string[] {
     if (!ctx.panelTypes.has(p.type)) problems.push(`${where}: panel ${p.id} type "${p.type}" is not a Grafana 12.4 core panel or one of our plugins`);
     if (p.type === 'row') continue;
     const panel = p as Panel;
-    const known = (uid: string | undefined): boolean => uid !== undefined && (ctx.datasourceUids.has(uid) || uid === GRAFANA_DS.uid);
+    const known = (uid: string | undefined): boolean => uid !== undefined && (ctx.datasourceUids.has(uid) || uid === GRAFANA_DS.uid || uid === DASHBOARD_DS.uid);
     if (panel.datasource && !known(panel.datasource.uid) && panel.datasource.uid !== MIXED_DS.uid) {
       problems.push(`${where}: panel ${p.id} datasource ${panel.datasource.uid} is not provisioned in this org`);
     }
@@ -131,6 +131,29 @@ export function checkDashboard(d: Dashboard, ctx: ModelContext): string[] {
     if (targets.length > 1 && panel.datasource?.uid !== MIXED_DS.uid) {
       const uids = new Set(targets.map((t) => (t.datasource as { uid?: string } | undefined)?.uid));
       if (uids.size > 1) problems.push(`${where}: panel ${p.id} mixes datasources without the Mixed datasource`);
+    }
+  }
+  problems.push(...reuseProblems(panels, where));
+  return problems;
+}
+
+const dsUid = (t: { datasource?: unknown }): string | undefined => (t.datasource as { uid?: string } | undefined)?.uid;
+
+/**
+ * Every `-- Dashboard --` target names a panel of the same dashboard that runs a query of its
+ * own: Grafana shows "no data" for a missing source and does not chain reuse to a real query.
+ */
+function reuseProblems(panels: Array<Panel | RowPanel>, where: string): string[] {
+  const problems: string[] = [];
+  const byId = new Map(panels.map((p) => [p.id, p]));
+  for (const p of panels) {
+    for (const t of ((p as Panel).targets ?? []) as Array<Record<string, unknown>>) {
+      if (dsUid(t) !== DASHBOARD_DS.uid) continue;
+      if ((p as Panel).datasource?.uid !== DASHBOARD_DS.uid) problems.push(`${where}: panel ${p.id} has a -- Dashboard -- target but another panel datasource`);
+      const source = byId.get(Number(t.panelId));
+      const sourceTargets = ((source as Panel | undefined)?.targets ?? []) as Array<Record<string, unknown>>;
+      const realQuery = sourceTargets.some((s) => typeof s.rawSql === 'string' && s.rawSql.trim() !== '' && dsUid(s) !== DASHBOARD_DS.uid);
+      if (!source || source.id === p.id || !realQuery) problems.push(`${where}: panel ${p.id} reuses panel ${String(t.panelId)}, which is not a panel of this dashboard with a query`);
     }
   }
   return problems;

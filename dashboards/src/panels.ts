@@ -45,6 +45,16 @@ export interface SqlQuery {
   columns: string[];
 }
 
+/**
+ * A panel that shows columns of another panel's result: Grafana's `-- Dashboard --` datasource
+ * hands it the source panel's frames (after the source's transformations) and a filter-by-name
+ * transformation keeps `fields`. The source panel's query selects every column its readers need.
+ */
+export interface Reuse {
+  panelId: number;
+  fields: string[];
+}
+
 /** A panel before layout: size, and what role-specific datasource to bind its SQL to. */
 export interface PanelSpec {
   id: number;
@@ -54,6 +64,8 @@ export interface PanelSpec {
   queries: SqlQuery[];
   /** Targets that do not go to the role's PostgreSQL datasource (Grafana Live). */
   extraTargets?: Array<Record<string, unknown>>;
+  /** Set instead of queries: the panel reads another panel's result. */
+  reuse?: Reuse;
 }
 
 export interface FieldOpts {
@@ -111,6 +123,7 @@ interface Base {
   h: number;
   description?: string;
   queries: SqlQuery[];
+  reuse?: Reuse;
 }
 
 const base = (b: Base, type: string, options: object, fc: FieldConfigSource, extra: Partial<Panel> = {}): PanelSpec => ({
@@ -118,6 +131,7 @@ const base = (b: Base, type: string, options: object, fc: FieldConfigSource, ext
   w: b.w,
   h: b.h,
   queries: b.queries,
+  ...(b.reuse ? { reuse: b.reuse } : {}),
   panel: { type, title: b.title, description: b.description, options: options as Record<string, unknown>, fieldConfig: fc, ...extra },
 });
 

@@ -4,10 +4,10 @@
 import type { Panel } from '@grafana/schema';
 import { AT2, DEPTH_SQL, WEEK_START } from '../../etl/test/kpi/depthFixture';
 import { buildDashboards } from '../src/all';
-import { DB_ROLE } from '../src/config';
-import { expandSql, type ExpandOptions } from '../src/macros';
+import type { ExpandOptions } from '../src/macros';
 import { EXPAND } from './expand';
-import { openKpiDb, queryAs, type KpiDb, type RoleResult } from './helpers/db';
+import { openKpiDb, type KpiDb, type RoleResult } from './helpers/db';
+import { panelData } from './helpers/panelData';
 
 // A hand-made fit: two customers, 120.50 and 30.25 expected → mean 75.375 → 75.38, store 150.75.
 const FIT_SQL = `
@@ -29,11 +29,9 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** What panel `id` receives: its own query's result, or its columns of the panel it reuses. */
 async function panel(uid: string, id: number, o: ExpandOptions = WEEK): Promise<RoleResult> {
-  const d = built.find((x) => x.dashboard.uid === uid)!;
-  const q = d.queries.find((x) => x.panelId === id);
-  if (!q) throw new Error(`${uid} has no query for panel ${id}`);
-  return queryAs(db.pglite, DB_ROLE[d.role], expandSql(q.rawSql, o));
+  return panelData(db.pglite, built.find((x) => x.dashboard.uid === uid)!, id, o);
 }
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const rowsOf = (r: RoleResult): Array<Array<number | string | null>> =>
@@ -86,10 +84,11 @@ describe.each(['admin', 'manager'])('main dashboard (%s)', (role) => {
   });
 
   test('funnel timing with the window variable (1 day) and every window', async () => {
-    expect(rowsOf(await panel(uid, 91))).toEqual([[0.5, 6]]);
+    // one funnel_window row: 91 shows its rate, 92 its timing columns
+    expect(rowsOf(await panel(uid, 91))).toEqual([[0.5, 6, 0.5, 2.63]]);
     expect(rowsOf(await panel(uid, 92))).toEqual([[0.5, 2.63]]);
     const hour = { ...WEEK, variables: { ...WEEK.variables, conversion_window: { value: '1 hour' } } };
-    expect(rowsOf(await panel(uid, 91, hour))).toEqual([[0.3333, 6]]);
+    expect(rowsOf(await panel(uid, 91, hour))[0]!.slice(0, 2)).toEqual([0.3333, 6]);
     expect(rowsOf(await panel(uid, 93))).toEqual([
       ['1 hour', 6, 2, 0.3333, 0.29, 0.46],
       ['1 day', 6, 3, 0.5, 0.5, 2.63],
@@ -170,9 +169,15 @@ describe.each(['admin', 'manager'])('recovery dashboard (%s)', (role) => {
 describe.each(['admin', 'manager'])('executive summary (%s)', (role) => {
   const uid = `kpi-executive-${role}`;
   test('revenue today, month to date and against target', async () => {
-    expect(rowsOf(await panel(uid, 1))).toEqual([[35, 2]]); // B22 25.00 + B23 10.00 before 12:00 EDT
-    // May 1..6: 40.00 + 31.50 + 25.00 + 10.00; target 6 × 100000 / 31 (3225.81 a day)
-    expect(rowsOf(await panel(uid, 2))).toEqual([[106.5, 19354.86]]);
+    // One revenue_comparison row for panels 1, 9 and 10: revenue 25.00 + 10.00 before 12:00 EDT
+    // (B22, B23), 2 orders; target to 12:00 is half of 3225.81, 1612.91: (35 − 1612.91) ÷ 1612.91 =
+    // −97.83 %; nothing yesterday, so no percentage against it.
+    expect(rowsOf(await panel(uid, 1))).toEqual([[35, 2, -97.83, 1612.91, null, 0]]);
+    expect(rowsOf(await panel(uid, 9))).toEqual([[-97.83, 1612.91]]);
+    expect(rowsOf(await panel(uid, 10))).toEqual([[null, 0]]);
+    // May 1..6: 40.00 + 31.50 + 25.00 + 10.00; target 6 × 100000 / 31 (3225.81 a day); 106.50 ÷
+    // 19354.86 = 0.0055, which panel 3 shows from panel 2's row
+    expect(rowsOf(await panel(uid, 2))).toEqual([[106.5, 19354.86, 0.0055]]);
     expect(rowsOf(await panel(uid, 3))).toEqual([[0.0055]]);
   });
 

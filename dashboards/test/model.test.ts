@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Panel } from '@grafana/schema';
 import { buildDashboards, DATASOURCES, generatedFiles, REPO_ROOT } from '../src/all';
-import { STORE_TIMEZONE } from '../src/config';
+import { DASHBOARD_DS, STORE_TIMEZONE } from '../src/config';
 import { allPanels, checkDashboard, corePanelTypes, pinnedSchemaVersion, pluginPanelTypes, referencedVariables } from '../src/model';
 
 const built = buildDashboards();
@@ -50,7 +50,7 @@ describe.each(built.map((d) => [d.dashboard.uid!, d] as const))('%s', (_uid, d) 
     for (const p of allPanels(d.dashboard)) {
       for (const t of (p as Panel).targets ?? []) {
         const uid = (t.datasource as { uid: string }).uid;
-        if (uid !== 'grafana') expect(`${p.id}:${uid}`).toBe(`${p.id}:${own}`);
+        if (uid !== 'grafana' && uid !== DASHBOARD_DS.uid) expect(`${p.id}:${uid}`).toBe(`${p.id}:${own}`);
       }
     }
   });
@@ -164,4 +164,64 @@ test('the model checks catch what they claim to (overlap, duplicate id, bad type
   expect(problems.join('\n')).toMatch(/type "graph"/);
   expect(problems.join('\n')).toMatch(/datasource nope is not provisioned/);
   expect(problems.join('\n')).toMatch(/outside the 24-column grid/);
+});
+
+// Panels showing columns of the same row read one query: the others use Grafana's
+// `-- Dashboard --` datasource with the JSON its query editor saves for "use results from panel".
+test.each([
+  ['kpi-main-admin', { 2: [3, 4, 5], 8: [9, 11], 22: [23, 24], 71: [72, 73, 74, 75], 91: [92] }],
+  ['kpi-main-manager', { 2: [3, 4, 5], 8: [9, 11], 22: [23, 24], 71: [72, 73, 74, 75], 91: [92] }],
+  ['kpi-mobile-admin', { 1: [2, 3, 4], 41: [42] }],
+  ['kpi-executive-admin', { 1: [9, 10], 2: [3] }],
+] as const)('%s: one query per shared row, the other panels reuse it', (uid, groups) => {
+  const d = built.find((x) => x.dashboard.uid === uid)!;
+  const readersOf = (source: number) => d.reuses.filter((r) => r.panelId === source).map((r) => r.readerId);
+  for (const [source, readers] of Object.entries(groups)) expect([source, readersOf(Number(source))]).toEqual([source, readers]);
+  expect(d.reuses).toHaveLength(Object.values(groups).flat().length);
+  for (const r of d.reuses) {
+    const p = allPanels(d.dashboard).find((x) => x.id === r.readerId) as Panel;
+    expect(p.datasource).toEqual({ type: 'datasource', uid: '-- Dashboard --' });
+    expect(p.targets).toEqual([{ refId: 'A', datasource: { type: 'datasource', uid: '-- Dashboard --' }, panelId: r.panelId, withTransforms: true }]);
+    expect(p.transformations?.[0]).toEqual({ id: 'filterFieldsByName', options: { include: { names: r.fields } } });
+    // the source's query returns every column its readers show
+    const source = d.queries.find((q) => q.panelId === r.panelId)!;
+    for (const f of r.fields) expect(`${r.readerId}:${f}:${source.columns.includes(f)}`).toBe(`${r.readerId}:${f}:true`);
+    expect(d.queries.some((q) => q.panelId === r.readerId)).toBe(false);
+  }
+});
+
+test('the public dashboard, shared externally, keeps one query per panel', () => {
+  expect(built.find((d) => d.role === 'public')!.reuses).toEqual([]);
+});
+
+test('every -- Dashboard -- target points at a panel of the same dashboard with a query of its own', () => {
+  for (const d of built) {
+    const withSql = new Set(d.queries.map((q) => q.panelId));
+    for (const p of allPanels(d.dashboard)) {
+      for (const t of ((p as Panel).targets ?? []) as Array<Record<string, unknown>>) {
+        if ((t.datasource as { uid?: string }).uid !== DASHBOARD_DS.uid) continue;
+        expect(`${d.dashboard.uid} #${p.id} → ${String(t.panelId)}: ${withSql.has(Number(t.panelId))}`).toBe(`${d.dashboard.uid} #${p.id} → ${String(t.panelId)}: true`);
+      }
+    }
+  }
+});
+
+test('the model check refuses a reuse of a missing panel or of a panel without a query', () => {
+  const dash = { type: 'datasource', uid: '-- Dashboard --' };
+  const reuse = (id: number, x: number, source: number) => ({ id, type: 'stat', gridPos: { x, y: 0, w: 4, h: 4 }, datasource: dash, targets: [{ refId: 'A', datasource: dash, panelId: source, withTransforms: true }] });
+  const bad = {
+    uid: 'bad',
+    schemaVersion: 42,
+    panels: [
+      { id: 1, type: 'stat', gridPos: { x: 0, y: 0, w: 4, h: 4 }, datasource: { type: 'grafana-postgresql-datasource', uid: 'kpi-pg-admin' }, targets: [{ refId: 'A', datasource: { type: 'grafana-postgresql-datasource', uid: 'kpi-pg-admin' }, rawSql: 'SELECT 1' }] },
+      reuse(2, 4, 1),
+      reuse(3, 8, 99),
+      reuse(4, 12, 2),
+    ],
+  };
+  const problems = checkDashboard(bad as never, { datasourceUids: new Set(['kpi-pg-admin']), panelTypes });
+  expect(problems).toEqual([
+    'bad: panel 3 reuses panel 99, which is not a panel of this dashboard with a query',
+    'bad: panel 4 reuses panel 2, which is not a panel of this dashboard with a query',
+  ]);
 });

@@ -5,6 +5,7 @@ import { DB_ROLE } from '../src/config';
 import { expandSql } from '../src/macros';
 import { EXPAND } from './expand';
 import { openKpiDb, queryAs, type KpiDb } from './helpers/db';
+import { panelData } from './helpers/panelData';
 import { SEED_SQL } from './helpers/seed';
 
 const built = buildDashboards();
@@ -38,4 +39,17 @@ const DEFAULT_RANGE = { ...EXPAND, range: { from: new Date(now.getTime() - 30 * 
 test.each(queries.map((q) => [`${q.dashboardUid} #${q.panelId} ${q.refId} (now-30d, tier=Brick)`, q] as const))('%s', async (_name, q) => {
   const r = await queryAs(db.pglite, DB_ROLE[q.role], expandSql(q.rawSql, DEFAULT_RANGE));
   expect(r.fields).toEqual(q.columns);
+});
+
+// Panels on the `-- Dashboard --` datasource: their columns are in the source panel's result.
+const reuses = built.flatMap((d) => d.reuses.map((r) => [`${d.dashboard.uid} #${r.readerId} ${r.readerTitle} ← #${r.panelId}`, d, r] as const));
+
+test('some panels reuse another panel\'s result', () => {
+  expect(reuses.length).toBeGreaterThan(10);
+});
+
+test.each(reuses)('%s', async (_name, d, r) => {
+  const shown = await panelData(db.pglite, d, r.readerId, EXPAND);
+  expect(shown.fields).toEqual(r.fields);
+  expect(shown.rows).toHaveLength(1);
 });

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { buildDashboards, DATASOURCES, REPO_ROOT } from '../src/all';
+import { buildDashboards, DATASOURCE_POOL, DATASOURCES, REPO_ROOT } from '../src/all';
 import { PG_TYPE, PLUGIN_FUNNEL, PLUGIN_ORDER_FEED } from '../src/config';
 
 interface Service {
@@ -46,7 +46,7 @@ test('provisioning and dashboards are mounted where the providers look', () => {
   }
 });
 
-test('datasources: one per access level, own role, password from env, embedded-friendly pool', () => {
+test('datasources: one per access level, own role, password from env, pool from the environment', () => {
   const file = parse(readFileSync(path.join(REPO_ROOT, 'provisioning/datasources/kpi.yaml'), 'utf8')) as { datasources: Array<Record<string, unknown>> };
   const manager = JSON.parse(readFileSync(path.join(REPO_ROOT, 'provisioning/access/manager-datasource.json'), 'utf8')) as Record<string, unknown>;
   const all = [...file.datasources, manager];
@@ -54,10 +54,10 @@ test('datasources: one per access level, own role, password from env, embedded-f
   for (const d of all) {
     expect(d.type).toBe(PG_TYPE);
     const j = d.jsonData as Record<string, unknown>;
-    expect(j).toMatchObject({ timescaledb: true, maxIdleConns: 0, maxIdleConnsAuto: false });
-    expect(j.maxOpenConns as number).toBeGreaterThanOrEqual(1);
-    expect(j.maxOpenConns as number).toBeLessThanOrEqual(2);
-    expect(j.connMaxLifetime as number).toBeLessThanOrEqual(300);
+    expect(j).toMatchObject({ timescaledb: true, maxIdleConnsAuto: false });
+    // Left out so that Grafana's [sql_datasources] defaults (GF_SQL_DATASOURCES_*) size the pool:
+    // a ${VAR} here would reach the datasource as a string, which its integer fields refuse.
+    for (const p of DATASOURCE_POOL) expect(`${String(d.uid)}.${p.jsonField}: ${String(j[p.jsonField])}`).toBe(`${String(d.uid)}.${p.jsonField}: undefined`);
     expect((d.secureJsonData as { password: string }).password).toMatch(/^\$\{KPI_(ADMIN|MANAGER|PUBLIC)_PASSWORD\}$/);
   }
   // Grafana receives every password its provisioning interpolates.
@@ -66,4 +66,19 @@ test('datasources: one per access level, own role, password from env, embedded-f
     expect(Object.keys(grafana.environment!)).toContain(v);
   }
   expect(Object.keys(grafana.environment!)).toEqual(expect.arrayContaining(['KPI_DB_HOST', 'KPI_DB_PORT', 'KPI_DB_NAME']));
+});
+
+test('datasource pool: defaults that suit the embedded single-connection database, each from its KPI_DS_* variable', () => {
+  const byEnv = Object.fromEntries(DATASOURCE_POOL.map((p) => [p.env, p.embedded]));
+  expect(byEnv).toEqual({ KPI_DS_MAX_OPEN_CONNS: 2, KPI_DS_MAX_IDLE_CONNS: 0, KPI_DS_CONN_MAX_LIFETIME: 60 });
+  expect(DATASOURCE_POOL.map((p) => p.grafanaEnv)).toEqual([
+    'GF_SQL_DATASOURCES_MAX_OPEN_CONNS_DEFAULT',
+    'GF_SQL_DATASOURCES_MAX_IDLE_CONNS_DEFAULT',
+    'GF_SQL_DATASOURCES_MAX_CONN_LIFETIME_DEFAULT',
+  ]);
+  // Where the stack passes Grafana a pool default, it is the KPI_DS_* variable (embedded value when unset).
+  for (const p of DATASOURCE_POOL) {
+    const v = grafana.environment![p.grafanaEnv];
+    if (v !== undefined) expect(v).toBe(`\${${p.env}:-${p.embedded}}`);
+  }
 });

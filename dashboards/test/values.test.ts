@@ -2,12 +2,12 @@
 // exactly the numbers worked out by hand; and the manager role is refused every cost query.
 import type { Panel } from '@grafana/schema';
 import { buildDashboards } from '../src/all';
-import { DB_ROLE } from '../src/config';
 import { expandSql } from '../src/macros';
 import { openKpiDb, queryAs, type KpiDb, type RoleResult } from './helpers/db';
 import { computeFunnel, parseBenchmarks } from '../../grafana-plugins/funnel-panel/src/funnel';
 import { buildFeed } from '../../grafana-plugins/order-feed-panel/src/orders';
 import { EXPAND } from './expand';
+import { panelData } from './helpers/panelData';
 import { SEED_SQL } from './helpers/seed';
 
 // The order feed plugin's logic imports FieldType and getFieldDisplayName from @grafana/data,
@@ -27,10 +27,9 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** What panel `id` receives: its own query's result, or its columns of the panel it reuses. */
 async function panel(uid: string, id: number): Promise<RoleResult> {
-  const d = built.find((x) => x.dashboard.uid === uid)!;
-  const q = d.queries.find((x) => x.panelId === id)!;
-  return queryAs(db.pglite, DB_ROLE[d.role], expandSql(q.rawSql, EXPAND));
+  return panelData(db.pglite, built.find((x) => x.dashboard.uid === uid)!, id, EXPAND);
 }
 
 /** numeric arrives as string or number depending on the driver; compare as numbers. */
@@ -44,7 +43,39 @@ describe('revenue overview (admin, manager and public agree)', () => {
     ['kpi-main-manager', 2],
     ['kpi-public-revenue', 1],
   ])('%s #%d revenue today up to 15:00 = 10.00 − 10.00 refund', async (uid, id) => {
-    expect(rowsOf(await panel(uid, id))).toEqual([[0, 1]]);
+    expect(rowsOf(await panel(uid, id))[0]!.slice(0, 2)).toEqual([0, 1]);
+  });
+
+  // The four "today" stats read one row: each stat's number is its column of that row.
+  test.each(['kpi-main-admin', 'kpi-main-manager'])('%s #2 is the one revenue_comparison row the four stats show', async (uid) => {
+    const r = await panel(uid, 2);
+    expect(r.fields).toEqual(['revenue', 'orders', 'vs_yesterday_pct', 'yesterday_revenue', 'vs_avg7_pct', 'avg7_revenue', 'vs_target_pct', 'target_to_time']);
+    const [row] = rowsOf(r) as [number[]];
+    expect(row.slice(0, 4)).toEqual([0, 1, -100, 85]);
+    expect(row[4]).toBe(-100);
+    expect(row[5]).toBeCloseTo(85 / 7, 2);
+    expect(row[6]).toBe(-100);
+    expect(row[7]).toBeCloseTo((100000 / 31) * (15 / 24), 1);
+    const d = built.find((x) => x.dashboard.uid === uid)!;
+    expect(d.reuses.filter((x) => x.panelId === 2).map((x) => [x.readerId, x.fields])).toEqual([
+      [3, ['vs_yesterday_pct', 'yesterday_revenue']],
+      [4, ['vs_avg7_pct', 'avg7_revenue']],
+      [5, ['vs_target_pct', 'target_to_time']],
+    ]);
+  });
+
+  test('mobile and executive "today" stats show the same numbers from their own dashboard\'s row', async () => {
+    for (const uid of ['kpi-mobile-admin', 'kpi-executive-admin']) {
+      const d = built.find((x) => x.dashboard.uid === uid)!;
+      const vsTarget = d.reuses.find((x) => x.fields[0] === 'vs_target_pct')!;
+      const vsYesterday = d.reuses.find((x) => x.fields[0] === 'vs_yesterday_pct')!;
+      expect(vsTarget.panelId).toBe(1);
+      const [[pct, toTime]] = rowsOf(await panel(uid, vsTarget.readerId)) as [[number, number]];
+      expect(pct).toBe(-100);
+      expect(toTime).toBeCloseTo((100000 / 31) * (15 / 24), 1);
+      expect(rowsOf(await panel(uid, vsYesterday.readerId))).toEqual([[-100, 85]]);
+    }
+    expect(rowsOf(await panel('kpi-mobile-admin', 4))).toEqual([[1]]); // orders today: o3
   });
 
   test('vs yesterday at the same time: yesterday 40.00 + 45.00 = 85.00, −100 %', async () => {
@@ -72,7 +103,8 @@ describe('revenue overview (admin, manager and public agree)', () => {
   });
 
   test('AOV (40 + 45 + 10) ÷ 3, orders 3, revenue in range 85.00', async () => {
-    expect(rowsOf(await panel('kpi-main-admin', 8))).toEqual([[31.67]]);
+    // one revenue_daily sum for the three stats; 9 and 11 show its orders and revenue columns
+    expect(rowsOf(await panel('kpi-main-admin', 8))).toEqual([[31.67, 3, 85]]);
     expect(rowsOf(await panel('kpi-main-admin', 9))).toEqual([[3]]);
     expect(rowsOf(await panel('kpi-main-admin', 11))).toEqual([[85]]);
   });
@@ -119,7 +151,8 @@ describe('conversion funnel', () => {
   });
 
   test('rates: conversion 1/4, add to cart 3/4, checkout completion 1/2', async () => {
-    expect(rowsOf(await panel('kpi-main-admin', 22))).toEqual([[0.25]]);
+    // one conversion_range row for the three rates; 23 and 24 show their column of it
+    expect(rowsOf(await panel('kpi-main-admin', 22))).toEqual([[0.25, 0.75, 0.5]]);
     expect(rowsOf(await panel('kpi-main-admin', 23))).toEqual([[0.75]]);
     expect(rowsOf(await panel('kpi-main-admin', 24))).toEqual([[0.5]]);
   });

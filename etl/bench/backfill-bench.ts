@@ -4,6 +4,8 @@
  *   npm run bench -w etl -- --days 365 --scale 1 [--runs 5]
  * Uses the embedded database in memory (or on disk with --data-dir DIR, for large runs) unless
  * DATABASE_URL is set (then point it at an empty database).
+ * What the daemon costs once the history is in (CPU and RSS under live sync, per minute) is
+ * bench/steady-state.ts: `npm run bench:steady -w etl`.
  */
 import { openEmbedded } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';

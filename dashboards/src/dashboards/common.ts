@@ -55,11 +55,25 @@ interface Size {
   h: number;
 }
 
+export type VsKind = 'yesterday' | 'avg7' | 'target';
+
+const VS: Record<VsKind, { title: string; col: string; ref: string; desc: string }> = {
+  yesterday: { title: 'vs yesterday (same time)', col: 'vs_yesterday_pct', ref: 'yesterday_revenue', desc: 'Today so far vs yesterday up to the same local time of day.' },
+  avg7: { title: 'vs 7-day average', col: 'vs_avg7_pct', ref: 'avg7_revenue', desc: 'Today so far vs the mean of the 7 previous days, each up to the same local time of day.' },
+  target: { title: 'vs target (pro rata)', col: 'vs_target_pct', ref: 'target_to_time', desc: 'Today so far vs the daily target (monthly target ÷ days in month) scaled to the elapsed part of the day.' },
+};
+
+/** The columns of revenue_comparison a "vs" panel reads: its percentage and the reference amount. */
+export const vsColumns = (kind: VsKind): string[] => [VS[kind].col, VS[kind].ref];
+
 /**
  * "Today" is the local day containing the end of the selected range, up to that instant, so the
  * time picker also moves these numbers (now by default; any past moment when picked).
+ * This panel's query is the dashboard's one read of revenue_comparison: it also selects the
+ * columns of the `vs` panels that reuse its result (revenueVs with this panel's id as source).
  */
-export function revenueToday(role: Role, id: number, s: Size): PanelSpec {
+export function revenueToday(role: Role, id: number, s: Size, vs: VsKind[] = []): PanelSpec {
+  const columns = ['revenue', 'orders', ...vs.flatMap(vsColumns)];
   return stat({
     id,
     title: 'Revenue today',
@@ -67,17 +81,18 @@ export function revenueToday(role: Role, id: number, s: Size): PanelSpec {
     description: 'Net sales so far today (store time zone), up to the end of the selected range. Shipping and tax excluded.',
     unit: CURRENCY_UNIT,
     decimals: 0,
-    queries: [sql(`SELECT revenue, orders FROM ${SCHEMA[role]}.revenue_comparison($__timeTo())`, ['revenue', 'orders'])],
+    queries: [sql(`SELECT ${columns.join(', ')} FROM ${SCHEMA[role]}.revenue_comparison($__timeTo())`, columns)],
     fields: '/^revenue$/',
   });
 }
 
-export function revenueVs(role: Role, cat: KpiCatalog, kind: 'yesterday' | 'avg7' | 'target', id: number, s: Size): PanelSpec {
-  const spec = {
-    yesterday: { title: 'vs yesterday (same time)', col: 'vs_yesterday_pct', ref: 'yesterday_revenue', desc: 'Today so far vs yesterday up to the same local time of day.' },
-    avg7: { title: 'vs 7-day average', col: 'vs_avg7_pct', ref: 'avg7_revenue', desc: 'Today so far vs the mean of the 7 previous days, each up to the same local time of day.' },
-    target: { title: 'vs target (pro rata)', col: 'vs_target_pct', ref: 'target_to_time', desc: 'Today so far vs the daily target (monthly target ÷ days in month) scaled to the elapsed part of the day.' },
-  }[kind];
+/**
+ * A "today vs …" stat: its columns of the revenueToday panel `from.reuse`'s result, or, with
+ * `from.role`, its own query (the externally shared public dashboard fetches each panel's query
+ * from the server by panel id, where a browser-side reuse of another panel has no query to run).
+ */
+export function revenueVs(cat: KpiCatalog, kind: VsKind, id: number, s: Size, from: { reuse: number } | { role: Role }): PanelSpec {
+  const spec = VS[kind];
   const thresholds =
     kind === 'target'
       ? cat.revenueVsTargetThresholds()
@@ -90,7 +105,9 @@ export function revenueVs(role: Role, cat: KpiCatalog, kind: 'yesterday' | 'avg7
     unit: 'percent',
     decimals: 1,
     thresholds,
-    queries: [sql(`SELECT ${spec.col}, ${spec.ref} FROM ${SCHEMA[role]}.revenue_comparison($__timeTo())`, [spec.col, spec.ref])],
+    ...('reuse' in from
+      ? { queries: [], reuse: { panelId: from.reuse, fields: vsColumns(kind) } }
+      : { queries: [sql(`SELECT ${vsColumns(kind).join(', ')} FROM ${SCHEMA[from.role]}.revenue_comparison($__timeTo())`, vsColumns(kind))] }),
     fields: `/^${spec.col}$/`,
   });
 }

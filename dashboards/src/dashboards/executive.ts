@@ -57,7 +57,7 @@ export function executiveDashboard(role: 'admin' | 'manager', cat: KpiCatalog): 
   });
   const small = { w: 4, h: 5 };
   b.add(
-    revenueToday(role, 1, small),
+    revenueToday(role, 1, small, ['target', 'yesterday']),
     stat({
       id: 2,
       title: 'Revenue month to date',
@@ -65,7 +65,13 @@ export function executiveDashboard(role: 'admin' | 'manager', cat: KpiCatalog): 
       unit: CURRENCY_UNIT,
       decimals: 0,
       description: 'Net revenue from the 1st of the month (store time) to the end of the range, and the target for the same days.',
-      queries: [sql(`SELECT mtd_revenue, mtd_target FROM ${S}.revenue_trend WHERE time <= $__timeTo() ORDER BY time DESC LIMIT 1`, ['mtd_revenue', 'mtd_target'])],
+      // The month-to-date row, read once: 3 shows its attainment column.
+      queries: [
+        sql(
+          `SELECT mtd_revenue, mtd_target, round(mtd_revenue / NULLIF(mtd_target, 0), 4) AS mtd_attainment FROM ${S}.revenue_trend WHERE time <= $__timeTo() ORDER BY time DESC LIMIT 1`,
+          ['mtd_revenue', 'mtd_target', 'mtd_attainment'],
+        ),
+      ],
       fields: '/^mtd_revenue$/',
     }),
     stat({
@@ -84,9 +90,8 @@ export function executiveDashboard(role: 'admin' | 'manager', cat: KpiCatalog): 
           { color: 'green', value: 1 },
         ],
       },
-      queries: [
-        sql(`SELECT round(mtd_revenue / NULLIF(mtd_target, 0), 4) AS mtd_attainment FROM ${S}.revenue_trend WHERE time <= $__timeTo() ORDER BY time DESC LIMIT 1`, ['mtd_attainment']),
-      ],
+      queries: [],
+      reuse: { panelId: 2, fields: ['mtd_attainment'] },
     }),
     stat({
       id: 4,
@@ -145,8 +150,9 @@ export function executiveDashboard(role: 'admin' | 'manager', cat: KpiCatalog): 
       queries: [sql(`SELECT clv_predictive_12m, fit_date FROM ${S}.clv_predictive`, ['clv_predictive_12m', 'fit_date'])],
       fields: '/^clv_predictive_12m$/',
     }),
-    revenueVs(role, cat, 'target', 9, { w: 6, h: 5 }),
-    revenueVs(role, cat, 'yesterday', 10, { w: 6, h: 5 }),
+    // 9 and 10 show columns of panel 1's revenue_comparison row.
+    revenueVs(cat, 'target', 9, { w: 6, h: 5 }, { reuse: 1 }),
+    revenueVs(cat, 'yesterday', 10, { w: 6, h: 5 }, { reuse: 1 }),
     revenueTrend(role, 11, { w: 12, h: 9 }),
     table({
       id: 12,

@@ -22,16 +22,18 @@ export function mobileDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Bui
     links: dashLinks([{ title: 'Full dashboard', uid: `kpi-main-${role}` }]),
   });
   b.add(
-    revenueToday(role, 1, { w: 12, h: 3 }),
-    revenueVs(role, cat, 'target', 2, { w: 12, h: 3 }),
-    revenueVs(role, cat, 'yesterday', 3, { w: 12, h: 3 }),
+    // Panels 2–4 show columns of panel 1's revenue_comparison row.
+    revenueToday(role, 1, { w: 12, h: 3 }, ['target', 'yesterday']),
+    revenueVs(cat, 'target', 2, { w: 12, h: 3 }, { reuse: 1 }),
+    revenueVs(cat, 'yesterday', 3, { w: 12, h: 3 }, { reuse: 1 }),
     stat({
       id: 4,
       title: 'Orders today',
       w: 12,
       h: 3,
       unit: 'short',
-      queries: [sql(`SELECT orders FROM ${S}.revenue_comparison($__timeTo())`, ['orders'])],
+      queries: [],
+      reuse: { panelId: 1, fields: ['orders'] },
     }),
     stat({
       id: 5,
@@ -82,7 +84,9 @@ export function mobileDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Bui
       unit: 'percentunit',
       decimals: 1,
       thresholds: cat.thresholds('verification_completion_rate'),
-      queries: [sql(`SELECT verification_completion_rate FROM ${S}.operations_range(${range})`, ['verification_completion_rate'])],
+      // One operations_range row: 42 shows its shipping column.
+      queries: [sql(`SELECT verification_completion_rate, shipping_time_hours FROM ${S}.operations_range(${range})`, ['verification_completion_rate', 'shipping_time_hours'])],
+      fields: '/^verification_completion_rate$/',
     }),
     stat({
       id: 42,
@@ -92,7 +96,8 @@ export function mobileDashboard(role: 'admin' | 'manager', cat: KpiCatalog): Bui
       unit: 'h',
       decimals: 1,
       thresholds: cat.thresholds('shipping_time'),
-      queries: [sql(`SELECT shipping_time_hours FROM ${S}.operations_range(${range})`, ['shipping_time_hours'])],
+      queries: [],
+      reuse: { panelId: 41, fields: ['shipping_time_hours'] },
     }),
   );
   return b.build();

@@ -19,10 +19,11 @@ export function publicDashboard(cat: KpiCatalog): BuiltDashboard {
     description: 'Revenue only. Shared as a public dashboard; no variables, no costs, no customers.',
   });
   b.add(
+    // Shared externally: every panel keeps its own query (see revenueVs).
     revenueToday('public', 1, { w: 6, h: 5 }),
-    revenueVs('public', cat, 'yesterday', 2, { w: 6, h: 5 }),
-    revenueVs('public', cat, 'avg7', 3, { w: 6, h: 5 }),
-    revenueVs('public', cat, 'target', 4, { w: 6, h: 5 }),
+    revenueVs(cat, 'yesterday', 2, { w: 6, h: 5 }, { role: 'public' }),
+    revenueVs(cat, 'avg7', 3, { w: 6, h: 5 }, { role: 'public' }),
+    revenueVs(cat, 'target', 4, { w: 6, h: 5 }, { role: 'public' }),
     revenueTrend('public', 5, { w: 24, h: 9 }),
     timeseries({
       id: 6,

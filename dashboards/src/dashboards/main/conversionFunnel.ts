@@ -1,5 +1,5 @@
 // Main dashboard, section "Conversion funnel" (row 20).
-import { funnel, sql, stat, timeseries, type PanelSpec } from '../../panels';
+import { funnel, sql, stat, timeseries, type PanelSpec, type SqlQuery } from '../../panels';
 import type { MainContext } from './context';
 
 export const FUNNEL_LABELS: Record<string, string> = {
@@ -9,9 +9,23 @@ export const FUNNEL_LABELS: Record<string, string> = {
   order: 'Order',
 };
 
+/** The conversion_range columns the three rate stats show (panel 22 runs the one query). */
+const RATE_COLUMNS = ['conversion_rate', 'add_to_cart_rate', 'checkout_completion_rate'];
+
 export function conversionFunnel({ S, range, cat }: MainContext): PanelSpec[] {
-  const rateStat = (id: number, title: string, kpi: string, col: string, rawSql: string): PanelSpec =>
-    stat({ id, title, w: 6, h: 5, unit: 'percentunit', decimals: 1, thresholds: cat.thresholds(kpi), description: cat.get(kpi).definition, queries: [sql(rawSql, [col])] });
+  const rateStat = (id: number, title: string, kpi: string, col: string, from: SqlQuery | { reuse: number }): PanelSpec =>
+    stat({
+      id,
+      title,
+      w: 6,
+      h: 5,
+      unit: 'percentunit',
+      decimals: 1,
+      thresholds: cat.thresholds(kpi),
+      description: cat.get(kpi).definition,
+      fields: `/^${col}$/`,
+      ...('reuse' in from ? { queries: [], reuse: { panelId: from.reuse, fields: [col] } } : { queries: [from] }),
+    });
   return [
     funnel({
       id: 21,
@@ -32,18 +46,22 @@ export function conversionFunnel({ S, range, cat }: MainContext): PanelSpec[] {
         ),
       ],
     }),
-    rateStat(22, 'Conversion rate', 'conversion_rate', 'conversion_rate', `SELECT conversion_rate FROM ${S}.conversion_range(${range})`),
-    rateStat(23, 'Add-to-cart rate', 'add_to_cart_rate', 'add_to_cart_rate', `SELECT add_to_cart_rate FROM ${S}.conversion_range(${range})`),
-    rateStat(24, 'Checkout completion rate', 'checkout_completion_rate', 'checkout_completion_rate', `SELECT checkout_completion_rate FROM ${S}.conversion_range(${range})`),
+    // One conversion_range row for the three rates: 23 and 24 show their column of 22's result.
+    rateStat(22, 'Conversion rate', 'conversion_rate', 'conversion_rate', sql(`SELECT ${RATE_COLUMNS.join(', ')} FROM ${S}.conversion_range(${range})`, RATE_COLUMNS)),
+    rateStat(23, 'Add-to-cart rate', 'add_to_cart_rate', 'add_to_cart_rate', { reuse: 22 }),
+    rateStat(24, 'Checkout completion rate', 'checkout_completion_rate', 'checkout_completion_rate', { reuse: 22 }),
     rateStat(
       25,
       'Cart abandonment rate',
       'cart_abandonment_rate',
       'cart_abandonment_rate',
-      `
-      SELECT round(1 - sum(carts_converted)::numeric / NULLIF(sum(carts_converted + carts_abandoned), 0), 4) AS cart_abandonment_rate
-      FROM ${S}.cart_abandonment_daily
-      WHERE $__timeFilter(time)`,
+      sql(
+        `
+        SELECT round(1 - sum(carts_converted)::numeric / NULLIF(sum(carts_converted + carts_abandoned), 0), 4) AS cart_abandonment_rate
+        FROM ${S}.cart_abandonment_daily
+        WHERE $__timeFilter(time)`,
+        ['cart_abandonment_rate'],
+      ),
     ),
     timeseries({
       id: 26,

@@ -32,7 +32,8 @@ export function funnelTiming({ S, range, cat }: MainContext): PanelSpec[] {
       unit: 'percentunit',
       decimals: 1,
       description: cat.get('funnel_window').definition,
-      queries: [sql(`SELECT conversion_rate, visitors FROM ${fw}`, ['conversion_rate', 'visitors'])],
+      // One funnel_window row for 91 and 92: 92 shows its two timing columns.
+      queries: [sql(`SELECT conversion_rate, visitors, median_hours_to_convert, p90_hours_to_convert FROM ${fw}`, ['conversion_rate', 'visitors', 'median_hours_to_convert', 'p90_hours_to_convert'])],
       fields: '/^conversion_rate$/',
     }),
     stat({
@@ -43,7 +44,8 @@ export function funnelTiming({ S, range, cat }: MainContext): PanelSpec[] {
       unit: 'h',
       decimals: 1,
       description: cat.get('time_to_convert').definition,
-      queries: [sql(`SELECT median_hours_to_convert, p90_hours_to_convert FROM ${fw}`, ['median_hours_to_convert', 'p90_hours_to_convert'])],
+      queries: [],
+      reuse: { panelId: 91, fields: ['median_hours_to_convert', 'p90_hours_to_convert'] },
       overrides: [
         { matcher: { id: 'byName', options: 'median_hours_to_convert' }, properties: [{ id: 'displayName', value: 'Median' }] },
         { matcher: { id: 'byName', options: 'p90_hours_to_convert' }, properties: [{ id: 'displayName', value: '90th percentile' }] },

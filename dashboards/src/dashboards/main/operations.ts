@@ -2,6 +2,10 @@
 import { sql, stat, type PanelSpec } from '../../panels';
 import type { MainContext } from './context';
 
+/** The operations_range columns the five stats show, in panel order (71 runs the one query). */
+const OPS_COLUMNS = ['verification_completion_rate', 'time_to_verification_hours', 'refund_rate_unverified', 'shipping_time_hours', 'support_response_hours'];
+const OPS_SOURCE = 71;
+
 export function operations({ S, range, cat }: MainContext): PanelSpec[] {
   const ops = (id: number, title: string, kpi: string, col: string, unit: string, w: number): PanelSpec =>
     stat({
@@ -13,7 +17,11 @@ export function operations({ S, range, cat }: MainContext): PanelSpec[] {
       decimals: 1,
       thresholds: cat.thresholds(kpi),
       description: cat.get(kpi).definition,
-      queries: [sql(`SELECT ${col} FROM ${S}.operations_range(${range})`, [col])],
+      // One row, five columns: panel 71 reads it, the others show their column of its result.
+      ...(id === OPS_SOURCE
+        ? { queries: [sql(`SELECT ${OPS_COLUMNS.join(', ')} FROM ${S}.operations_range(${range})`, OPS_COLUMNS)] }
+        : { queries: [], reuse: { panelId: OPS_SOURCE, fields: [col] } }),
+      fields: `/^${col}$/`,
     });
   return [
     ops(71, 'Verification completion', 'verification_completion_rate', 'verification_completion_rate', 'percentunit', 5),

@@ -15,10 +15,11 @@ export function revenueOverview({ role, S, cat }: MainContext): PanelSpec[] {
       h: 5,
       description: 'Firing and pending alert rules linked to this dashboard. Deviation: a complete day more than its catalog threshold away from its baseline, with enough volume.',
     }),
-    revenueToday(role, 2, { w: 6, h: 5 }),
-    revenueVs(role, cat, 'yesterday', 3, { w: 6, h: 5 }),
-    revenueVs(role, cat, 'avg7', 4, { w: 6, h: 5 }),
-    revenueVs(role, cat, 'target', 5, { w: 6, h: 5 }),
+    // One query for the four "today" numbers: 3, 4 and 5 show columns of panel 2's result.
+    revenueToday(role, 2, { w: 6, h: 5 }, ['yesterday', 'avg7', 'target']),
+    revenueVs(cat, 'yesterday', 3, { w: 6, h: 5 }, { reuse: 2 }),
+    revenueVs(cat, 'avg7', 4, { w: 6, h: 5 }, { reuse: 2 }),
+    revenueVs(cat, 'target', 5, { w: 6, h: 5 }, { reuse: 2 }),
     revenueTrend(role, 6, { w: 16, h: 9 }, 'Revenue per day vs target (30 days)'),
     bargauge({
       id: 7,
@@ -49,15 +50,17 @@ export function revenueOverview({ role, S, cat }: MainContext): PanelSpec[] {
       unit: CURRENCY_UNIT,
       decimals: 2,
       thresholds: cat.thresholds('aov'),
+      // The range's one revenue_daily sum: 9 and 11 show its orders and revenue columns.
       queries: [
         sql(
           `
-          SELECT round(sum(item_subtotal - discounts) / NULLIF(sum(orders), 0), 2) AS aov
+          SELECT round(sum(item_subtotal - discounts) / NULLIF(sum(orders), 0), 2) AS aov, sum(orders) AS orders, sum(revenue) AS revenue
           FROM ${S}.revenue_daily
           WHERE $__timeFilter(time)`,
-          ['aov'],
+          ['aov', 'orders', 'revenue'],
         ),
       ],
+      fields: '/^aov$/',
     }),
     stat({
       id: 9,
@@ -66,7 +69,8 @@ export function revenueOverview({ role, S, cat }: MainContext): PanelSpec[] {
       h: 5,
       description: 'Valid orders (not cancelled, not test) placed in the selected range.',
       unit: 'short',
-      queries: [sql(`SELECT sum(orders) AS orders FROM ${S}.revenue_daily WHERE $__timeFilter(time)`, ['orders'])],
+      queries: [],
+      reuse: { panelId: 8, fields: ['orders'] },
     }),
     stat({
       id: 11,
@@ -75,7 +79,8 @@ export function revenueOverview({ role, S, cat }: MainContext): PanelSpec[] {
       h: 5,
       unit: CURRENCY_UNIT,
       decimals: 0,
-      queries: [sql(`SELECT sum(revenue) AS revenue FROM ${S}.revenue_daily WHERE $__timeFilter(time)`, ['revenue'])],
+      queries: [],
+      reuse: { panelId: 8, fields: ['revenue'] },
     }),
     pie({
       id: 10,
