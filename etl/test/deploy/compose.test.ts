@@ -152,6 +152,12 @@ describe('docker-compose.yml', () => {
     expect(open).toBeLessThan(Math.min(...limits));
     expect(idle).toBeLessThanOrEqual(open);
     expect(svc('grafana-access').environment?.KPI_DS_MAX_OPEN_CONNS).toBe(env.KPI_DS_MAX_OPEN_CONNS);
+    // Grafana reads the pool only through its [sql_datasources] defaults; the provisioned
+    // datasources leave the pool fields out so those defaults apply.
+    expect(env.GF_SQL_DATASOURCES_MAX_OPEN_CONNS_DEFAULT).toBe(env.KPI_DS_MAX_OPEN_CONNS);
+    expect(env.GF_SQL_DATASOURCES_MAX_IDLE_CONNS_DEFAULT).toBe(env.KPI_DS_MAX_IDLE_CONNS);
+    expect(env.GF_SQL_DATASOURCES_MAX_CONN_LIFETIME_DEFAULT).toBe(env.KPI_DS_CONN_MAX_LIFETIME);
+    expect(read('provisioning/datasources/kpi.yaml')).not.toMatch(/^\s+maxOpenConns:/m);
   });
 
   it('runs the ETL image on a supported Node LTS, as a non-root user, with a /healthz health check', () => {
