@@ -282,21 +282,23 @@ RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors b
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  -- f and o are each read once, so the planner inlines them and joins with real statistics;
-  -- the visitor count is taken straight from sessions.
-  WITH f AS (
+  -- Only orders placed in [from_ts, to_ts + window) can convert a visitor whose first session is
+  -- in the range, so the orders are read for that span only (the placed_at bounds exclude the
+  -- other chunks) and joined to their sessions' visitors through session_orders (trigger-kept,
+  -- 0080). f is read twice (the converted and all visitors), so it is computed once.
+  WITH f AS MATERIALIZED (
     SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
     WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
   ), o AS (
-    SELECT s.visitor_id, o.placed_at FROM public.sessions s JOIN public.orders o ON o.order_id = s.order_id
-    WHERE s.order_id IS NOT NULL AND o.status <> 'cancelled' AND NOT o.is_test
+    SELECT so.visitor_id, o.placed_at FROM public.orders o JOIN public.session_orders so ON so.order_id = o.order_id
+    WHERE o.placed_at >= $1 AND o.placed_at < $2 + $3 AND o.status <> 'cancelled' AND NOT o.is_test
   ), w AS (
     SELECT f.visitor_id, extract(epoch FROM (min(o.placed_at) - f.first_at)) / 3600.0 AS hours
     FROM f JOIN o ON o.visitor_id = f.visitor_id AND o.placed_at >= f.first_at
     GROUP BY f.visitor_id, f.first_at
     HAVING min(o.placed_at) <= f.first_at + $3
   ), n AS (
-    SELECT count(DISTINCT s.visitor_id) AS visitors FROM public.sessions s WHERE s.started_at >= $1 AND s.started_at < $2
+    SELECT count(*) AS visitors FROM f
   )
   SELECT $3, n.visitors, (SELECT count(*) FROM w), kpi.rate((SELECT count(*) FROM w), n.visitors),
          (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w),
