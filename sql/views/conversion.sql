@@ -199,7 +199,22 @@ AS $$
   ORDER BY d.day
 $$;
 
-CREATE VIEW kpi.cart_abandonment_daily AS SELECT * FROM kpi.cart_abandonment_at(now());
+-- As cart_abandonment_at(now()), written as a view over the calendar so that a filter on `time`
+-- selects the days first and only their carts are counted (the function form builds every day of
+-- the history before any filter applies).
+CREATE VIEW kpi.cart_abandonment_daily AS
+SELECT d.time, d.day, c.carts_created, c.carts_converted, c.carts_abandoned, c.carts_open,
+       round(1 - c.carts_converted::numeric / NULLIF(c.carts_converted + c.carts_abandoned, 0), 4) AS cart_abandonment_rate
+FROM kpi.days d
+CROSS JOIN LATERAL (
+  SELECT count(*) AS carts_created,
+         count(*) FILTER (WHERE x.order_id IS NOT NULL) AS carts_converted,
+         count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at < now() - INTERVAL '60 minutes') AS carts_abandoned,
+         count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at >= now() - INTERVAL '60 minutes') AS carts_open
+  FROM public.carts x
+  WHERE x.created_at >= d.time AND x.created_at < kpi.day_start(d.day + 1) AND x.created_at <= now()
+) c
+WHERE d.day <= kpi.local_day(now());
 COMMENT ON COLUMN kpi.cart_abandonment_daily.cart_abandonment_rate IS '1 - converted / (converted + abandoned); carts still open (< 60 min idle, no order) are excluded until decided';
 
 CREATE VIEW kpi.cart_abandonment_by_stage_daily AS
