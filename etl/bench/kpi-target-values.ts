@@ -31,6 +31,14 @@ async function runAs(c: Client, role: string, sql: string): Promise<{ ms: number
   await c.query('BEGIN READ ONLY');
   try {
     await c.query(`SET LOCAL ROLE ${role}`);
+    // The role's own settings (0012, 0081: jit, statement_timeout) apply at login, not after SET ROLE.
+    const settings = await c.query<{ name: string; value: string }>(
+      `SELECT split_part(x, '=', 1) AS name, substr(x, strpos(x, '=') + 1) AS value
+       FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) AS x
+       WHERE r.rolname = $1 AND s.setdatabase = 0 AND split_part(x, '=', 1) <> 'default_transaction_read_only'`,
+      [role],
+    );
+    for (const s of settings.rows) await c.query('SELECT set_config($1, $2, true)', [s.name, s.value]);
     const t = process.hrtime.bigint();
     const r = await c.query({ text: sql, rowMode: 'array' });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;

@@ -296,6 +296,7 @@ RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors b
                median_hours_to_convert numeric, p90_hours_to_convert numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
+SET work_mem = '64MB'
 AS $$
   -- Only orders placed in [from_ts, to_ts + window) can convert a visitor whose first session is
   -- in the range, so the orders are read for that span only (the placed_at bounds exclude the

@@ -118,12 +118,13 @@ AS $$
     FROM p, generate_series(0, 7) AS k
   -- The eight windows lie between local midnight 7 days before `at` and `at`: orders and refunds
   -- are read for that span only (bounds computed from `at` alone, so the planner excludes every
-  -- other chunk) and each row is counted in the window holding it.
-  ), ob AS (
+  -- other chunk), once (MATERIALIZED: each window re-ran them otherwise), and each row is counted
+  -- in the window holding it.
+  ), ob AS MATERIALIZED (
     SELECT o.placed_at, o.subtotal_cents - o.discount_cents AS net FROM public.orders o
     WHERE o.placed_at >= kpi.day_start(kpi.local_day($1) - 7) AND o.placed_at <= $1
       AND o.status <> 'cancelled' AND NOT o.is_test
-  ), rb AS (
+  ), rb AS MATERIALIZED (
     SELECT r.refunded_at, r.amount_cents FROM public.refunds r
     JOIN public.orders o ON o.order_id = r.order_id
     WHERE r.refunded_at >= kpi.day_start(kpi.local_day($1) - 7) AND r.refunded_at <= $1
