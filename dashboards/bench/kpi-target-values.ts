@@ -3,15 +3,14 @@
  * dashboard's role on one or two PostgreSQL databases. With one database it prints each target's
  * median ms (slowest first); with --compare it runs each target on both databases at the same
  * instant and reports every target whose rows differ (a view change must not move any KPI value).
- *   npx tsx etl/bench/kpi-target-values.ts --url postgres://... [--compare postgres://...]
+ *   npx tsx dashboards/bench/kpi-target-values.ts --url postgres://... [--compare postgres://...]
  *     [--dashboards kpi-main-admin,kpi-mobile-admin] [--ranges 24h,30d,365d] [--runs 3] [--at ISO]
  */
 import { Client } from 'pg';
-import { buildDashboards } from '../../dashboards/src/all';
-import { DB_ROLE } from '../../dashboards/src/config';
-import { expandSql, type ExpandOptions } from '../../dashboards/src/macros';
-import { TIERS } from '../../dashboards/src/dashboards/common';
-import { datasourceJsonData } from '../../dashboards/src/all';
+import { buildDashboards, datasourceJsonData } from '../src/all';
+import { DB_ROLE } from '../src/config';
+import { expandSql, type ExpandOptions } from '../src/macros';
+import { TIERS } from '../src/dashboards/common';
 
 function opt(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
