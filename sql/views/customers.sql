@@ -40,17 +40,33 @@ SELECT d.time, d.day,
 FROM kpi.days d LEFT JOIN c ON c.day = d.day;
 COMMENT ON COLUMN kpi.new_vs_returning_daily.new_revenue IS 'item subtotal - discounts of first orders, before refunds';
 
+-- ------------------------------------------------------------------ helper
+CREATE FUNCTION kpi.customer_orders_at(at timestamptz)
+RETURNS TABLE (order_id text, customer_id text, placed_at timestamptz, day date, net_cents bigint, refund_cents bigint, value_cents bigint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT o.order_id, o.customer_id, o.placed_at, kpi.local_day(o.placed_at),
+         o.subtotal_cents - o.discount_cents,
+         coalesce(r.refund_cents, 0)::bigint,
+         (o.subtotal_cents - o.discount_cents - coalesce(r.refund_cents, 0))::bigint
+  FROM public.orders o
+  LEFT JOIN (SELECT x.order_id, sum(x.amount_cents) AS refund_cents FROM public.refunds x
+             WHERE x.refunded_at < $1 GROUP BY x.order_id) r ON r.order_id = o.order_id
+  WHERE o.status <> 'cancelled' AND NOT o.is_test AND o.customer_id IS NOT NULL AND o.placed_at < $1
+$$;
+
 CREATE FUNCTION kpi.clv_at(at timestamptz)
 RETURNS TABLE (customers bigint, clv_historical numeric, cohort_customers bigint, clv_365d numeric, target numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
+  -- customer_orders_at joins the refunds before `at` grouped per order: a per-order lookup would
+  -- probe the refunds index of every chunk for every order.
   WITH o AS (
-    SELECT co.customer_id, co.placed_at,
-           co.net_cents - coalesce((SELECT sum(r.amount_cents) FROM public.refunds r
-                                    WHERE r.order_id = co.order_id AND r.refunded_at < $1), 0) AS value_cents,
+    SELECT co.customer_id, co.placed_at, co.value_cents,
            min(co.placed_at) OVER (PARTITION BY co.customer_id) AS first_at
-    FROM kpi.customer_orders co WHERE co.customer_id IS NOT NULL AND co.placed_at < $1
+    FROM kpi.customer_orders_at($1) co
   ), per AS (
     SELECT customer_id, first_at,
            sum(value_cents) AS lifetime_cents,
@@ -129,21 +145,6 @@ $$;
 -- A customer's net revenue from an order = item subtotal − discounts − refunds of that order
 -- issued before `at`.
 
--- ------------------------------------------------------------------ helper
-CREATE FUNCTION kpi.customer_orders_at(at timestamptz)
-RETURNS TABLE (order_id text, customer_id text, placed_at timestamptz, day date, net_cents bigint, refund_cents bigint, value_cents bigint)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, public
-AS $$
-  SELECT o.order_id, o.customer_id, o.placed_at, kpi.local_day(o.placed_at),
-         o.subtotal_cents - o.discount_cents,
-         coalesce(r.refund_cents, 0)::bigint,
-         (o.subtotal_cents - o.discount_cents - coalesce(r.refund_cents, 0))::bigint
-  FROM public.orders o
-  LEFT JOIN (SELECT x.order_id, sum(x.amount_cents) AS refund_cents FROM public.refunds x
-             WHERE x.refunded_at < $1 GROUP BY x.order_id) r ON r.order_id = o.order_id
-  WHERE o.status <> 'cancelled' AND NOT o.is_test AND o.customer_id IS NOT NULL AND o.placed_at < $1
-$$;
 
 -- ------------------------------------------------------------------ cohort retention
 -- One row per cohort (local calendar month of the first valid order) × month since (0 = the

@@ -116,14 +116,24 @@ AS $$
     SELECT k, p.today - k AS d, kpi.day_start(p.today - k) AS ws,
            CASE WHEN k = 0 THEN p.at_ts ELSE ((p.today - k)::timestamp + p.tod) AT TIME ZONE kpi.store_tz() END AS we
     FROM p, generate_series(0, 7) AS k
+  -- The eight windows lie between local midnight 7 days before `at` and `at`: orders and refunds
+  -- are read for that span only (bounds computed from `at` alone, so the planner excludes every
+  -- other chunk), once (MATERIALIZED: each window re-ran them otherwise), and each row is counted
+  -- in the window holding it.
+  ), ob AS MATERIALIZED (
+    SELECT o.placed_at, o.subtotal_cents - o.discount_cents AS net FROM public.orders o
+    WHERE o.placed_at >= kpi.day_start(kpi.local_day($1) - 7) AND o.placed_at <= $1
+      AND o.status <> 'cancelled' AND NOT o.is_test
+  ), rb AS MATERIALIZED (
+    SELECT r.refunded_at, r.amount_cents FROM public.refunds r
+    JOIN public.orders o ON o.order_id = r.order_id
+    WHERE r.refunded_at >= kpi.day_start(kpi.local_day($1) - 7) AND r.refunded_at <= $1
+      AND o.status <> 'cancelled' AND NOT o.is_test
   ), v AS (
     SELECT w.k,
-           (SELECT count(*) FROM public.orders o
-             WHERE o.placed_at >= w.ws AND o.placed_at <= w.we AND o.status <> 'cancelled' AND NOT o.is_test) AS orders,
-           (SELECT coalesce(sum(o.subtotal_cents - o.discount_cents), 0) FROM public.orders o
-             WHERE o.placed_at >= w.ws AND o.placed_at <= w.we AND o.status <> 'cancelled' AND NOT o.is_test) AS net,
-           (SELECT coalesce(sum(r.amount_cents), 0) FROM kpi.valid_refunds r
-             WHERE r.refunded_at >= w.ws AND r.refunded_at <= w.we) AS refunds
+           (SELECT count(*) FROM ob WHERE ob.placed_at >= w.ws AND ob.placed_at <= w.we) AS orders,
+           (SELECT coalesce(sum(ob.net), 0) FROM ob WHERE ob.placed_at >= w.ws AND ob.placed_at <= w.we) AS net,
+           (SELECT coalesce(sum(rb.amount_cents), 0) FROM rb WHERE rb.refunded_at >= w.ws AND rb.refunded_at <= w.we) AS refunds
     FROM w
   ), agg AS (
     SELECT max(orders) FILTER (WHERE k = 0) AS t_orders,
