@@ -28,6 +28,15 @@ export interface PoolSettings {
   maxIdle: number;
 }
 
+const ROLE_LOGIN_SETTINGS = `SELECT split_part(x, '=', 1) AS name, substr(x, strpos(x, '=') + 1) AS value
+  FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) AS x
+  WHERE r.rolname = $1 AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))`;
+
+async function applyLoginSettings(client: PoolClient, role: string): Promise<void> {
+  const settings = await client.query<[string, string]>({ text: ROLE_LOGIN_SETTINGS, values: [role], rowMode: 'array' });
+  for (const [name, value] of settings.rows) await client.query('SELECT set_config($1, $2, false)', [name, value]);
+}
+
 export function serverRunner(url: string, settings: PoolSettings): Runner {
   const pools = new Map<string, Pool>();
   const poolFor = (role: string): Pool => {
@@ -54,12 +63,15 @@ export function serverRunner(url: string, settings: PoolSettings): Runner {
       const client: PoolClient = await poolFor(role).connect();
       const t1 = performance.now();
       try {
-        // The datasource logs in as the role; SET ROLE gives this session the same grants.
+        // The datasource logs in as the role; SET ROLE gives this session the same grants, and the
+        // role's login settings (jit, statement_timeout) are applied by hand since SET ROLE skips them.
         await client.query(`SET ROLE ${role}`);
+        await applyLoginSettings(client, role);
         const r = await client.query({ text: statement, rowMode: 'array' });
         const t2 = performance.now();
         return { ms: t2 - t1, totalMs: t2 - t0, fields: r.fields.map((f) => f.name), rows: (r.rows as unknown[][]).map((row) => row.map(asText)) };
       } finally {
+        await client.query('RESET ALL').catch(() => undefined);
         await client.query('RESET ROLE').catch(() => undefined);
         client.release();
       }

@@ -3,7 +3,7 @@
  * with the simulator's live sync at a scale, waits for its backfill to finish, then samples the
  * process's CPU time (utime + stime of /proc/<pid>/stat, which sums every thread, the database
  * worker threads included) and its RSS once a minute.
- *   DATABASE_URL=postgres://…/h12b_steady_1x npm run bench:steady -w etl -- --scale 1 --days 30 --minutes 60
+ *   DATABASE_URL=postgres://…/kpi_steady_1x npm run bench:steady -w etl -- --scale 1 --days 30 --minutes 60
  * The database should be empty or one this benchmark filled before (the daemon resumes it).
  * Linux only (/proc). Output: one row per minute, then the summary over the minutes after the first.
  */

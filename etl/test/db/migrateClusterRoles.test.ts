@@ -58,13 +58,13 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!admin) return;
   for (const d of created) await admin.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`).catch(() => undefined);
-  await admin.query(`DROP ROLE IF EXISTS h11_race_${tag}`).catch(() => undefined);
+  await admin.query(`DROP ROLE IF EXISTS race_role_${tag}`).catch(() => undefined);
   await admin.end();
 });
 
 test('a role race between two databases fails the plain way and is rerun by the runner', async () => {
   if (!admin) return void process.stdout.write(`${reason}\n`);
-  const role = `h11_race_${tag}`;
+  const role = `race_role_${tag}`;
   // 0012's pattern (check, then create) with the creator holding its transaction open a moment,
   // so both runners pass the check before either commits: the race, every time.
   const dir = mkdtempSync(path.join(tmpdir(), 'kpi-mig-roles-'));
@@ -73,7 +73,7 @@ test('a role race between two databases fails the plain way and is rerun by the 
     path.join(dir, '0002_role.sql'),
     `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN PERFORM pg_sleep(0.5); CREATE ROLE ${role} LOGIN; END IF; END $$;\nSELECT pg_sleep(0.5);`,
   );
-  const urls = [await freshDb(`h11_roles_a_${tag}`), await freshDb(`h11_roles_b_${tag}`)];
+  const urls = [await freshDb(`race_roles_a_${tag}`), await freshDb(`race_roles_b_${tag}`)];
 
   // Without the runner: the same statements on the two databases at once, one loses.
   const raw = urls.map((u) => new Client({ connectionString: u }));
@@ -102,7 +102,7 @@ test('a role race between two databases fails the plain way and is rerun by the 
 
 test('the repo migrations and views on two fresh databases of the cluster at once', async () => {
   if (!admin) return void process.stdout.write(`${reason}\n`);
-  const urls = [await freshDb(`h11_mig_a_${tag}`), await freshDb(`h11_mig_b_${tag}`)];
+  const urls = [await freshDb(`race_mig_a_${tag}`), await freshDb(`race_mig_b_${tag}`)];
   const out = await migrateBoth(urls);
   const all = readMigrations().map((m) => m.name);
   expect(out.map((o) => (o.status === 'fulfilled' ? o.value.applied : String(o.reason)))).toEqual([all, all]);
