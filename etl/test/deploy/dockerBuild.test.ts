@@ -8,11 +8,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { copyArgs, envArg, execForm, instructions } from './dockerfile';
 import { read, ROOT } from './stack';
+import { freePort } from '../http/redisServer';
 
 const DOCKERFILE = read('docker/etl.Dockerfile');
 const IGNORE = read('docker/etl.Dockerfile.dockerignore')
@@ -31,16 +31,6 @@ function ignored(rel: string): boolean {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('docker/etl.Dockerfile, replayed without Docker', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'h15-etl-image-'));
