@@ -7,7 +7,7 @@
  *   DATABASE_URL=postgres://… npm run bench:dashboards -- --compare-with postgres://… --range 365d
  *
  * Database: DATABASE_URL (a server; seeded there with the simulator only with --build), or the
- * embedded PGlite-TimescaleDB in --data-dir (default /tmp/kpi-bench-embedded-<scale>x_<days>d), built
+ * embedded PGlite-TimescaleDB in --data-dir (default .data/bench/embedded-<scale>x-<days>d under the repository root, git-ignored), built
  * once and reused. Targets are those of the generated dashboard JSON, expanded as Grafana expands
  * them (default variable values), run as the datasource's role; `-- Dashboard --` targets reuse
  * their source panel's result and run nothing. Rows Grafana shows collapsed load only when
@@ -24,6 +24,9 @@ import { compareTargets } from './compare';
 import { median, runLoad, runViewers, type LoadTiming } from './load';
 import { embeddedRunner, serverRunner, type Runner } from './runners';
 import { DASHBOARD_CHOICES, dashboardTargets, pickDashboard, type DashboardChoice, type SqlTarget } from './targets';
+
+// The embedded store lives beside the repository's own data dir, so no machine path is assumed.
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 const { values: opt } = parseArgs({
   options: {
@@ -80,7 +83,7 @@ async function openRunner(): Promise<{ runner: Runner; store: StoreState; close:
     const runner = serverRunner(url, pool);
     return { runner, store, close: () => runner.close() };
   }
-  const dir = path.resolve(opt['data-dir'] ?? `/tmp/kpi-bench-embedded-${shape.scale}x_${shape.days}d`);
+  const dir = opt['data-dir'] ? path.resolve(opt['data-dir']) : path.join(REPO_ROOT, '.data', 'bench', `embedded-${shape.scale}x-${shape.days}d`);
   const db = await openEmbedded(dir);
   const store = await ensureStore(db, shape, true);
   const runner = embeddedRunner(db.pglite, `in ${dir}`);

@@ -8,7 +8,7 @@
  * Prints req/s, p50/p99/max, non-2xx and socket errors, the server process's CPU per request and
  * the load average of the machine (the figures are only as quiet as the machine is).
  *   npm run bench:api -w etl -- [--duration 10] [--connections 100] [--days 14]
- *     [--db thread,child|in-process] [--client auto|wrk|autocannon] [--profile /tmp/api]
+ *     [--db thread,child|in-process] [--client auto|wrk|autocannon] [--profile .data/api-profile]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
