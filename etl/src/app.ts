@@ -138,7 +138,8 @@ export async function startApp(
         run: async () => {
           const s = await syncSimulator(db, sim, { ...simOpts(), signal });
           await refreshFor(db, s, serialize);
-          await heldHttp.afterSync('simulator', 'lookback', s);
+          // Its streams run on the sources runtime, which already counted them in /metrics.
+          await heldHttp.invalidateSynced('simulator', s);
         },
       });
     }

@@ -33,6 +33,9 @@ export interface HttpService {
   url: string;
   /** Drops cached figures of the local days a sync changed (call after every sync that changed rows). */
   invalidateDays(days: string[]): Promise<number>;
+  /** Drops the cached figures of the days a sync changed; for runs the sources runtime already counted in /metrics. */
+  invalidateSynced(source: string, stats: SyncOutcome): Promise<void>;
+  /** Counts a sync that bypassed the sources runtime in /metrics, then invalidates as invalidateSynced. */
   afterSync(source: string, stream: string, stats: SyncOutcome): Promise<void>;
   stop(): Promise<void>;
 }
@@ -102,17 +105,21 @@ export async function startHttp(
   const flusher = setInterval(() => void flushStats(false), 60_000);
   flusher.unref();
   const invalidateDays = (days: string[]) => cache.invalidateDays(days);
+  const invalidateSynced = async (source: string, stats: SyncOutcome): Promise<void> => {
+    if (stats.changed > 0 && stats.minTime && stats.maxTime) {
+      const dropped = await invalidateDays(daysOf(stats.minTime, new Date(stats.maxTime.getTime() + 1), config.STORE_TIMEZONE));
+      if (dropped > 0) log.debug('api cache invalidated', { source, dropped });
+    }
+  };
   return {
     server,
     cache,
     url,
     invalidateDays,
+    invalidateSynced,
     async afterSync(source, stream, stats) {
       recordSyncRun({ source, stream, status: 'ok', rowsRead: stats.received, rowsUpserted: stats.changed, rowsRejected: stats.rejected });
-      if (stats.changed > 0 && stats.minTime && stats.maxTime) {
-        const dropped = await invalidateDays(daysOf(stats.minTime, new Date(stats.maxTime.getTime() + 1), config.STORE_TIMEZONE));
-        if (dropped > 0) log.debug('api cache invalidated', { source, dropped });
-      }
+      await invalidateSynced(source, stats);
     },
     async stop() {
       clearInterval(flusher);
