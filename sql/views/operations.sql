@@ -5,7 +5,10 @@
 -- valid orders only. The completion rate only counts orders older than 72 h before `at`, since
 -- younger ones may still be verified.
 
-CREATE FUNCTION kpi.order_operations_at(at timestamptz)
+-- The orders placed in [from_ts, to_ts) as of `at`, with their verification, refund and shipping
+-- facts. Verifications, refunds and shipments are grouped per order once and joined: a lookup per
+-- order would probe every chunk's index. The placed_at bounds let a range read only its chunks.
+CREATE FUNCTION kpi.order_operations_in(at timestamptz, from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   order_id text, placed_at timestamptz, day date, requires_verification boolean, matured boolean,
   verified_at timestamptz, refunded_unverified boolean, valid boolean, shipped_at timestamptz
@@ -16,16 +19,28 @@ AS $$
   SELECT o.order_id, o.placed_at, kpi.local_day(o.placed_at), o.requires_verification,
          o.placed_at <= $1 - INTERVAL '72 hours',
          v.verified_at,
-         EXISTS (SELECT 1 FROM public.refunds r WHERE r.order_id = o.order_id AND r.refunded_at <= $1
-                   AND r.reason IN ('verification_failed', 'verification_missing')),
+         ru.order_id IS NOT NULL,
          o.status <> 'cancelled',
          s.shipped_at
   FROM public.orders o
   LEFT JOIN (SELECT x.order_id, min(x.verified_at) AS verified_at FROM public.verifications x
              WHERE x.status = 'verified' AND x.verified_at <= $1 GROUP BY x.order_id) v ON v.order_id = o.order_id
+  LEFT JOIN (SELECT DISTINCT r.order_id FROM public.refunds r WHERE r.refunded_at <= $1
+               AND r.reason IN ('verification_failed', 'verification_missing')) ru ON ru.order_id = o.order_id
   LEFT JOIN (SELECT x.order_id, min(x.shipped_at) AS shipped_at FROM public.shipments x
              WHERE x.shipped_at <= $1 GROUP BY x.order_id) s ON s.order_id = o.order_id
-  WHERE NOT o.is_test AND o.placed_at <= $1
+  WHERE NOT o.is_test AND o.placed_at <= $1 AND o.placed_at >= $2 AND o.placed_at < $3
+$$;
+
+CREATE FUNCTION kpi.order_operations_at(at timestamptz)
+RETURNS TABLE (
+  order_id text, placed_at timestamptz, day date, requires_verification boolean, matured boolean,
+  verified_at timestamptz, refunded_unverified boolean, valid boolean, shipped_at timestamptz
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT * FROM kpi.order_operations_in($1, '-infinity', 'infinity')
 $$;
 
 CREATE FUNCTION kpi.operations_at(at timestamptz)
@@ -89,24 +104,10 @@ RETURNS TABLE (
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  -- The orders of the range only (order_operations_at(now()) would build every order of the
-  -- history first, then filter), with the same columns; verifications, refunds and shipments are
-  -- grouped per order once and joined (a lookup per order would probe every chunk's index).
+  -- The orders of the range only: order_operations_at(now()) would build every order of the
+  -- history first, then filter.
   WITH o AS (
-    SELECT o.placed_at, o.requires_verification,
-           o.placed_at <= now() - INTERVAL '72 hours' AS matured,
-           v.verified_at,
-           ru.order_id IS NOT NULL AS refunded_unverified,
-           o.status <> 'cancelled' AS valid,
-           s.shipped_at
-    FROM public.orders o
-    LEFT JOIN (SELECT x.order_id, min(x.verified_at) AS verified_at FROM public.verifications x
-               WHERE x.status = 'verified' AND x.verified_at <= now() GROUP BY x.order_id) v ON v.order_id = o.order_id
-    LEFT JOIN (SELECT DISTINCT r.order_id FROM public.refunds r WHERE r.refunded_at <= now()
-                 AND r.reason IN ('verification_failed', 'verification_missing')) ru ON ru.order_id = o.order_id
-    LEFT JOIN (SELECT x.order_id, min(x.shipped_at) AS shipped_at FROM public.shipments x
-               WHERE x.shipped_at <= now() GROUP BY x.order_id) s ON s.order_id = o.order_id
-    WHERE NOT o.is_test AND o.placed_at <= now() AND o.placed_at >= $1 AND o.placed_at < $2
+    SELECT * FROM kpi.order_operations_in(now(), $1, $2)
   ), a AS (
     SELECT count(*) FILTER (WHERE requires_verification) AS req,
            count(*) FILTER (WHERE requires_verification AND matured) AS req_m,
