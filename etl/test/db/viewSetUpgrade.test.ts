@@ -28,7 +28,7 @@ const VIEW_SET_ONLY = [
   'customer_orders_at', 'cohort_retention_at', 'cohort_retention', 'rfm_customers_at', 'rfm_customers', 'rfm_segments_at', 'rfm_segments',
   'clv_predictive', 'clv_predictive_customers', 'cart_recovery_email_events', 'cart_journey_carts', 'cart_journey',
   'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products', 'live_carts_at', 'live_carts',
-  'email_conversions', 'funnel_window', 'out_of_stock_store_daily',
+  'email_conversions', 'funnel_window', 'out_of_stock_store_daily', 'order_operations_in',
 ];
 const INSTANTS = ["'2026-03-06T15:30:00Z'", "'2026-03-07T12:00:00Z'", "'2026-03-12T00:00:00Z'"];
 
@@ -61,7 +61,9 @@ async function snapshot(db: Db): Promise<Map<string, string>> {
             ? RANGES.map((r) => [...r, '3'])
             : types.join() === 'timestamp with time zone,timestamp with time zone,interval'
               ? RANGES.map((r) => [...r, "'1 day'"])
-              : null;
+              : types.join() === 'timestamp with time zone,timestamp with time zone,timestamp with time zone'
+                ? RANGES.map((r) => [INSTANTS[2]!, ...r])
+                : null;
     if (!calls) throw new Error(`no arguments chosen for ${f.q}(${f.args})`);
     for (const args of calls) {
       const call = `${f.q}(${args.join(', ')})`;
