@@ -1,4 +1,4 @@
--- requires: helpers
+-- requires: helpers, snapshots
 -- Customers family (docs/kpis.md "Customers"). A customer's revenue from an order is its item
 -- subtotal minus discounts minus the refunds of that order: unlike daily revenue, customer
 -- value follows the order, not the refund day. The "as of" functions count what was known at
@@ -56,7 +56,7 @@ AS $$
   WHERE o.status <> 'cancelled' AND NOT o.is_test AND o.customer_id IS NOT NULL AND o.placed_at < $1
 $$;
 
-CREATE FUNCTION kpi.clv_at(at timestamptz)
+CREATE FUNCTION kpi.clv_live(at timestamptz)
 RETURNS TABLE (customers bigint, clv_historical numeric, cohort_customers bigint, clv_365d numeric, target numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
@@ -80,14 +80,13 @@ AS $$
          kpi.catalog_value('clv', 'target')
   FROM per
 $$;
-CREATE VIEW kpi.clv AS SELECT * FROM kpi.clv_at(now());
 
 -- The valid orders are read once: a customer's first valid order is the earliest one, and the
 -- customer repeated when more than one of their valid orders falls within 90 days of it (the
 -- first itself plus any other; orders at the same instant as the first count as another order).
 -- Only customers whose first order is at least 90 days before `at` are eligible, so every order
 -- that decides is already before `at`.
-CREATE FUNCTION kpi.repeat_rate_90d_at(at timestamptz)
+CREATE FUNCTION kpi.repeat_rate_90d_live(at timestamptz)
 RETURNS TABLE (eligible_customers bigint, repeat_customers bigint, repeat_rate_90d numeric, target numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
@@ -108,9 +107,8 @@ AS $$
          kpi.catalog_value('repeat_rate_90d', 'target')
   FROM r
 $$;
-CREATE VIEW kpi.repeat_rate_90d AS SELECT * FROM kpi.repeat_rate_90d_at(now());
 
-CREATE VIEW kpi.days_between_purchases AS
+CREATE VIEW kpi.days_between_purchases_live AS
 WITH g AS (
   SELECT customer_id, extract(epoch FROM (placed_at - prev_placed_at)) / 86400.0 AS gap_days
   FROM kpi.customer_orders WHERE prev_placed_at IS NOT NULL
@@ -151,7 +149,7 @@ $$;
 -- cohort month itself) up to the month containing `at`, gap-free (0 where nobody ordered).
 -- retention_rate = cohort customers with a valid order in that month ÷ cohort customers;
 -- revenue_per_customer = that month's net revenue of the cohort ÷ cohort customers.
-CREATE FUNCTION kpi.cohort_retention_at(at timestamptz)
+CREATE FUNCTION kpi.cohort_retention_live(at timestamptz)
 RETURNS TABLE (cohort_month date, "time" timestamptz, months_since int, cohort_customers bigint, active_customers bigint,
                retention_rate numeric, revenue numeric, revenue_per_customer numeric, cumulative_revenue_per_customer numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -185,7 +183,6 @@ AS $$
   ORDER BY g.cohort_month, g.months_since
 $$;
 
-CREATE VIEW kpi.cohort_retention AS SELECT * FROM kpi.cohort_retention_at(now());
 
 -- ------------------------------------------------------------------ RFM segments
 -- Customers with a valid order in the 365 × 24 h before `at`. recency_days = days from the last
@@ -194,7 +191,7 @@ CREATE VIEW kpi.cohort_retention AS SELECT * FROM kpi.cohort_retention_at(now())
 -- values share a score and the lowest value always scores 1: every one-order customer has F = 1.
 -- R scores recent customers high. Named segments, first match wins: champions (R≥4, F≥4),
 -- loyal (F≥4), new (F=1, R=5), at_risk (R≤2, F≥3), hibernating (R≤2, F≤2), others.
-CREATE FUNCTION kpi.rfm_customers_at(at timestamptz)
+CREATE FUNCTION kpi.rfm_customers_live(at timestamptz)
 RETURNS TABLE (customer_id text, customer_name text, recency_days numeric, frequency bigint, monetary numeric,
                r_score int, f_score int, m_score int, rfm text, segment text)
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -225,13 +222,13 @@ $$;
 
 -- One row per named segment (all six, 0 where empty): customers, their share, net revenue
 -- (lifetime, before `at`) and its share, mean recency and frequency.
-CREATE FUNCTION kpi.rfm_segments_at(at timestamptz)
+CREATE FUNCTION kpi.rfm_segments_live(at timestamptz)
 RETURNS TABLE (segment text, customers bigint, customer_share numeric, revenue numeric, revenue_share numeric,
                avg_recency_days numeric, avg_frequency numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH c AS (SELECT * FROM kpi.rfm_customers_at($1)),
+  WITH c AS (SELECT * FROM kpi.rfm_customers_live($1)),
   names AS (
     SELECT * FROM (VALUES (1, 'champions'), (2, 'loyal'), (3, 'new'), (4, 'at_risk'), (5, 'hibernating'), (6, 'others')) v(ord, segment)
   ), agg AS (
@@ -244,9 +241,235 @@ AS $$
   ORDER BY n.ord
 $$;
 
+
+-- ------------------------------------------------------------------ "as of now" from snapshots
+-- The *_live functions above are the definitions. The ETL stores their output (kpi.refresh_snapshots,
+-- sql/views/snapshots.sql) for windows of instants over which the answer cannot change while no
+-- order, refund or customer row changes; each *_at(at) below returns the stored rows when a window
+-- is exact for `at` (kpi.snapshot_window) and computes live otherwise. The live branch sits under a
+-- one-time filter on that window, so it is not executed when the snapshot answers.
+-- Validity windows: every function reading kpi.customer_orders_at changes at each order placement
+-- and refund issue (kpi.order_refund_validity); besides, RFM membership ends 365 days after a
+-- customer's last order, the CLV cohort gains a customer 365 × 24 h after a first order, the
+-- 90-day repeat rate gains an eligible customer 90 × 24 h after a first order, and the cohort grid
+-- grows at each local month start. Columns that move continuously with the instant
+-- (recency_days, avg_recency_days) are not stored as values: they are computed at read time for
+-- `at` from the stored last-order instants, so they are exact to the microsecond rather than
+-- as old as the snapshot (a max age cannot make a 0.01-day rounding safe: it flips every 14.4
+-- minutes for some customer).
+
+-- RFM: membership is last_at >= at − '365 days' in the session's zone; the window ends are the
+-- instants 365 days after the members' last orders. Where the zone's offset changes near the
+-- window or its image a year before (a DST change), that inversion is not exact: no window
+-- (empty range, read live). Windows are also capped at ± 15 days so one cannot span two changes.
+CREATE FUNCTION kpi.rfm_validity(at timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH b AS (
+    SELECT max(placed_at) + INTERVAL '365 days' AS b FROM kpi.customer_orders_at($1) GROUP BY customer_id
+  ), w AS (
+    SELECT kpi.order_refund_validity($1)
+           * tstzrange((SELECT max(b) FROM b WHERE b < $1) + INTERVAL '1 microsecond',
+                       (SELECT min(b) FROM b WHERE b >= $1) + INTERVAL '1 microsecond', '[)')
+           * tstzrange($1 - INTERVAL '15 days', $1 + INTERVAL '15 days', '[)') AS r
+  )
+  SELECT CASE WHEN (SELECT count(DISTINCT extract(timezone FROM x))
+                    FROM unnest(ARRAY[lower(r) - INTERVAL '2 hours', upper(r) + INTERVAL '2 hours',
+                                      lower(r) - INTERVAL '2 hours' - INTERVAL '365 days', upper(r) + INTERVAL '2 hours' - INTERVAL '365 days']) x) = 1
+              THEN r ELSE 'empty'::tstzrange END
+  FROM w
+$$;
+
+-- The stored RFM rows: the live output with each customer's last valid order instant before `at`.
+CREATE FUNCTION kpi.rfm_customers_fill(at timestamptz)
+RETURNS TABLE (ord bigint, customer_id text, customer_name text, last_at timestamptz, frequency bigint, monetary numeric,
+               r_score int, f_score int, m_score int, rfm text, segment text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT l.ord, l.customer_id, l.customer_name, p.last_at, l.frequency, l.monetary, l.r_score, l.f_score, l.m_score, l.rfm, l.segment
+  FROM kpi.rfm_customers_live($1) WITH ORDINALITY
+         l(customer_id, customer_name, recency_days, frequency, monetary, r_score, f_score, m_score, rfm, segment, ord)
+  JOIN (SELECT co.customer_id, max(co.placed_at) AS last_at FROM kpi.customer_orders_at($1) co GROUP BY co.customer_id) p
+    ON p.customer_id = l.customer_id
+$$;
+
+CREATE FUNCTION kpi.rfm_customers_at(at timestamptz)
+RETURNS TABLE (customer_id text, customer_name text, recency_days numeric, frequency bigint, monetary numeric,
+               r_score int, f_score int, m_score int, rfm text, segment text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('rfm_customers', $1) AS id)
+  (SELECT s.customer_id, s.customer_name, round(extract(epoch FROM ($1 - s.last_at)) / 86400.0, 2), s.frequency, s.monetary,
+          s.r_score, s.f_score, s.m_score, s.rfm, s.segment
+   FROM public.kpi_snapshot_rfm_customers s WHERE s.window_id = (SELECT id FROM w) ORDER BY s.ord)
+  UNION ALL
+  (SELECT * FROM kpi.rfm_customers_live($1) WHERE (SELECT id FROM w) IS NULL)
+$$;
+
+-- avg_recency_days for any instant A of the window: a member's recency_days × 100 is
+-- round half up of (A − last_at) in µs ÷ 864e6, i.e. floor((A − M) ÷ 864e6) with M = last_at µs − 432e6.
+-- With A = 864e6·qA + rA and M = 864e6·q + r (0 ≤ r < 864e6), that is qA − q − [r > rA]; summed over
+-- the n members of a segment: n·qA − Σq − #{r > rA}, the count found by width_bucket in the
+-- sorted r values. The mean is then rounded as avg(recency_days) is: the same exact rational.
+CREATE FUNCTION kpi.rfm_segments_fill(at timestamptz)
+RETURNS TABLE (ord bigint, segment text, customers bigint, customer_share numeric, revenue numeric, revenue_share numeric,
+               avg_frequency numeric, recency_steps numeric, recency_rests bigint[])
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH c AS (
+    SELECT f.segment, (extract(epoch FROM f.last_at) * 1000000)::bigint - 432000000 AS m FROM kpi.rfm_customers_fill($1) f
+  ), r AS (
+    SELECT c.segment, sum(c.m / 864000000)::numeric AS steps, array_agg(c.m % 864000000 ORDER BY c.m % 864000000) AS rests
+    FROM c GROUP BY c.segment
+  )
+  SELECT l.ord, l.segment, l.customers, l.customer_share, l.revenue, l.revenue_share, l.avg_frequency, r.steps, r.rests
+  FROM kpi.rfm_segments_live($1) WITH ORDINALITY
+         l(segment, customers, customer_share, revenue, revenue_share, avg_recency_days, avg_frequency, ord)
+  LEFT JOIN r ON r.segment = l.segment
+$$;
+
+CREATE FUNCTION kpi.rfm_segments_at(at timestamptz)
+RETURNS TABLE (segment text, customers bigint, customer_share numeric, revenue numeric, revenue_share numeric,
+               avg_recency_days numeric, avg_frequency numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('rfm_segments', $1) AS id),
+  a AS (SELECT (extract(epoch FROM $1) * 1000000)::bigint AS us)
+  (SELECT s.segment, s.customers, s.customer_share, s.revenue, s.revenue_share,
+          round((s.customers * (a.us / 864000000) - s.recency_steps
+                 - (s.customers - width_bucket(a.us % 864000000, s.recency_rests))) / 100.0 / NULLIF(s.customers, 0), 2),
+          s.avg_frequency
+   FROM public.kpi_snapshot_rfm_segments s, a WHERE s.window_id = (SELECT id FROM w) ORDER BY s.ord)
+  UNION ALL
+  (SELECT * FROM kpi.rfm_segments_live($1) WHERE (SELECT id FROM w) IS NULL)
+$$;
+
 CREATE VIEW kpi.rfm_customers AS SELECT * FROM kpi.rfm_customers_at(now());
 
 CREATE VIEW kpi.rfm_segments AS SELECT * FROM kpi.rfm_segments_at(now());
+
+-- Cohort retention: the grid runs to the local month of `at`.
+CREATE FUNCTION kpi.cohort_retention_validity(at timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT kpi.order_refund_validity($1)
+         * tstzrange(kpi.day_start(date_trunc('month', kpi.local_day($1)::timestamp)::date),
+                     kpi.day_start((date_trunc('month', kpi.local_day($1)::timestamp) + INTERVAL '1 month')::date), '[)')
+$$;
+
+CREATE FUNCTION kpi.cohort_retention_fill(at timestamptz)
+RETURNS TABLE (ord bigint, cohort_month date, "time" timestamptz, months_since int, cohort_customers bigint, active_customers bigint,
+               retention_rate numeric, revenue numeric, revenue_per_customer numeric, cumulative_revenue_per_customer numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT l.ord, l.cohort_month, l."time", l.months_since, l.cohort_customers, l.active_customers, l.retention_rate, l.revenue,
+         l.revenue_per_customer, l.cumulative_revenue_per_customer
+  FROM kpi.cohort_retention_live($1) WITH ORDINALITY
+         l(cohort_month, "time", months_since, cohort_customers, active_customers, retention_rate, revenue, revenue_per_customer,
+           cumulative_revenue_per_customer, ord)
+$$;
+
+CREATE FUNCTION kpi.cohort_retention_at(at timestamptz)
+RETURNS TABLE (cohort_month date, "time" timestamptz, months_since int, cohort_customers bigint, active_customers bigint,
+               retention_rate numeric, revenue numeric, revenue_per_customer numeric, cumulative_revenue_per_customer numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('cohort_retention', $1) AS id)
+  (SELECT s.cohort_month, s."time", s.months_since, s.cohort_customers, s.active_customers, s.retention_rate, s.revenue,
+          s.revenue_per_customer, s.cumulative_revenue_per_customer
+   FROM public.kpi_snapshot_cohort_retention s WHERE s.window_id = (SELECT id FROM w) ORDER BY s.ord)
+  UNION ALL
+  (SELECT * FROM kpi.cohort_retention_live($1) WHERE (SELECT id FROM w) IS NULL)
+$$;
+
+CREATE VIEW kpi.cohort_retention AS SELECT * FROM kpi.cohort_retention_at(now());
+
+-- CLV: a customer joins the 365-day cohorts 365 × 24 h after their first valid order.
+CREATE FUNCTION kpi.clv_validity(at timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH f AS (
+    SELECT min(co.placed_at) + make_interval(hours => 24 * 365) AS c FROM kpi.customer_orders_at($1) co GROUP BY co.customer_id
+  )
+  SELECT kpi.order_refund_validity($1) * tstzrange((SELECT max(c) FROM f WHERE c <= $1), (SELECT min(c) FROM f WHERE c > $1), '[)')
+$$;
+
+CREATE FUNCTION kpi.clv_fill(at timestamptz)
+RETURNS TABLE (customers bigint, clv_historical numeric, cohort_customers bigint, clv_365d numeric, target numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$ SELECT * FROM kpi.clv_live($1) $$;
+
+CREATE FUNCTION kpi.clv_at(at timestamptz)
+RETURNS TABLE (customers bigint, clv_historical numeric, cohort_customers bigint, clv_365d numeric, target numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('clv', $1) AS id)
+  SELECT s.customers, s.clv_historical, s.cohort_customers, s.clv_365d, s.target
+  FROM public.kpi_snapshot_clv s WHERE s.window_id = (SELECT id FROM w)
+  UNION ALL
+  SELECT * FROM kpi.clv_live($1) WHERE (SELECT id FROM w) IS NULL
+$$;
+
+CREATE VIEW kpi.clv AS SELECT * FROM kpi.clv_at(now());
+
+-- Repeat rate: reads every valid order whatever `at` (see repeat_rate_90d_live); a customer
+-- becomes eligible 90 × 24 h after their first valid order.
+CREATE FUNCTION kpi.repeat_rate_90d_validity(at timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH f AS (
+    SELECT min(o.placed_at) + make_interval(hours => 24 * 90) AS c FROM public.orders o
+    WHERE o.customer_id IS NOT NULL AND o.status <> 'cancelled' AND NOT o.is_test
+    GROUP BY o.customer_id
+  )
+  SELECT tstzrange((SELECT max(c) FROM f WHERE c <= $1), (SELECT min(c) FROM f WHERE c > $1), '[)')
+$$;
+
+CREATE FUNCTION kpi.repeat_rate_90d_fill(at timestamptz)
+RETURNS TABLE (eligible_customers bigint, repeat_customers bigint, repeat_rate_90d numeric, target numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$ SELECT * FROM kpi.repeat_rate_90d_live($1) $$;
+
+CREATE FUNCTION kpi.repeat_rate_90d_at(at timestamptz)
+RETURNS TABLE (eligible_customers bigint, repeat_customers bigint, repeat_rate_90d numeric, target numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('repeat_rate_90d', $1) AS id)
+  SELECT s.eligible_customers, s.repeat_customers, s.repeat_rate_90d, s.target
+  FROM public.kpi_snapshot_repeat_rate_90d s WHERE s.window_id = (SELECT id FROM w)
+  UNION ALL
+  SELECT * FROM kpi.repeat_rate_90d_live($1) WHERE (SELECT id FROM w) IS NULL
+$$;
+
+CREATE VIEW kpi.repeat_rate_90d AS SELECT * FROM kpi.repeat_rate_90d_at(now());
+
+-- Days between purchases does not depend on the instant: one window for every instant.
+CREATE FUNCTION kpi.days_between_purchases_fill(at timestamptz)
+RETURNS TABLE (gaps bigint, customers bigint, mean_days numeric, median_days numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$ SELECT * FROM kpi.days_between_purchases_live $$;
+
+CREATE VIEW kpi.days_between_purchases AS
+WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('days_between_purchases', now()) AS id)
+SELECT s.gaps, s.customers, s.mean_days, s.median_days
+FROM public.kpi_snapshot_days_between_purchases s WHERE s.window_id = (SELECT id FROM w)
+UNION ALL
+SELECT * FROM kpi.days_between_purchases_live WHERE (SELECT id FROM w) IS NULL;
 
 -- ------------------------------------------------------------------ predictive CLV
 -- BG/NBD (purchase count) and Gamma–Gamma (spend) are fitted once a day by the ETL
