@@ -11,6 +11,7 @@ import { startMarketingSources } from './jobs/syncMarketing';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
+import { refreshSnapshots, SNAPSHOT_REFRESH_CRON } from './kpi/snapshots';
 import { predictiveClvJob } from './kpi/predictive/job';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
@@ -43,10 +44,14 @@ export interface App {
   stop(): Promise<{ database: 'closed' | 'terminated' }>;
 }
 
-/** Refreshes the aggregates over the window a sync touched (padded by a day for local-day buckets). */
+/**
+ * Refreshes the aggregates over the window a sync touched (padded by a day for local-day buckets),
+ * then the KPI snapshots (the sync changed their sources, so their stored windows stopped being used).
+ */
 async function refreshFor(db: Db, stats: SyncStats, serialize: RefreshSerializer): Promise<void> {
   if (!stats.minTime || !stats.maxTime || stats.changed === 0) return;
   await refreshAggregates(db, new Date(stats.minTime.getTime() - DAY_MS), new Date(stats.maxTime.getTime() + DAY_MS), serialize);
+  await refreshSnapshots(db, serialize);
 }
 
 /**
@@ -115,7 +120,8 @@ export async function startApp(
       // From the opening day, not only what this run loaded: a backfill stopped before its
       // refresh left loaded days unmaterialized. Buckets with nothing invalidated cost little.
       await refreshAggregates(db, new Date(Date.parse(`${openedOn}T00:00:00Z`) - DAY_MS), new Date(now().getTime() + DAY_MS), serialize);
-      log.info('aggregates refreshed after backfill', { ms: Date.now() - t });
+      const snapshots = await refreshSnapshots(db, serialize);
+      log.info('aggregates and KPI snapshots refreshed after backfill', { ms: Date.now() - t, snapshots });
       // Sets the watermark after the backfill, so history is not replayed into the live feed.
       if (live) await live.pushChangedOrders(db);
 
@@ -150,6 +156,14 @@ export async function startApp(
       cron: config.REFRESH_CRON,
       ttlMs: 10 * 60_000,
       run: () => refreshAggregates(db, new Date(now().getTime() - SIM_LOOKBACK_MS - DAY_MS), new Date(now().getTime() + DAY_MS), serialize),
+    });
+    // Also keeps the snapshots of sources loaded without a refresh (marketing, webhooks) and
+    // moves their windows along with the clock.
+    scheduler.add({
+      name: 'refresh-kpi-snapshots',
+      cron: SNAPSHOT_REFRESH_CRON,
+      ttlMs: 10 * 60_000,
+      run: () => refreshSnapshots(db, serialize),
     });
     scheduler.add({
       name: 'housekeeping',

@@ -4,6 +4,7 @@ import type { Db } from '../db/db';
 import type { PGlite } from '@electric-sql/pglite';
 import { refreshAggregates } from '../kpi/aggregates';
 import { syncCatalog } from '../kpi/catalog';
+import { refreshSnapshots } from '../kpi/snapshots';
 import { DEFAULT_STORE_TIMEZONE } from './roles';
 
 export type MigratedDb = Db & { pglite: PGlite };
@@ -25,7 +26,7 @@ export async function openMigratedDb(opts: { timeZone?: string } = {}): Promise<
 
 /**
  * A migrated test database with the KPI catalog synced, `seed` run and the continuous
- * aggregates refreshed over everything: ready for KPI queries.
+ * aggregates and KPI snapshots refreshed: ready for KPI queries, as the daemon leaves a store.
  */
 export async function openSeededKpiDb(opts: { timeZone?: string; seed?: (db: MigratedDb) => Promise<void> } = {}): Promise<MigratedDb> {
   const db = await openMigratedDb(opts);
@@ -33,6 +34,7 @@ export async function openSeededKpiDb(opts: { timeZone?: string; seed?: (db: Mig
     await syncCatalog(db);
     await opts.seed?.(db);
     await refreshAggregates(db, null, null);
+    await refreshSnapshots(db);
   } catch (err) {
     await db.close();
     throw err;

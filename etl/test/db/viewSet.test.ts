@@ -30,7 +30,7 @@ describe('view files', () => {
     expect(names.indexOf('campaigns.sql')).toBeGreaterThan(names.indexOf('customers.sql'));
     expect(names.indexOf('recovery.sql')).toBeGreaterThan(names.indexOf('customers.sql'));
     expect([...names].sort()).toEqual(
-      ['campaigns', 'conversion', 'customers', 'deviation', 'helpers', 'operations', 'products', 'recovery', 'revenue', 'system'].map((f) => `${f}.sql`),
+      ['campaigns', 'conversion', 'customers', 'deviation', 'helpers', 'operations', 'products', 'recovery', 'revenue', 'snapshots', 'system'].map((f) => `${f}.sql`),
     );
   });
 

@@ -29,6 +29,9 @@ const VIEW_SET_ONLY = [
   'clv_predictive', 'clv_predictive_customers', 'cart_recovery_email_events', 'cart_journey_carts', 'cart_journey',
   'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products', 'live_carts_at', 'live_carts',
   'email_conversions', 'funnel_window', 'out_of_stock_store_daily', 'order_operations_in',
+  // the live definitions behind the KPI snapshots (sql/views/snapshots.sql) and what fills them
+  'clv_live', 'repeat_rate_90d_live', 'days_between_purchases_live', 'cohort_retention_live', 'rfm_customers_live', 'rfm_segments_live',
+  'clv_fill', 'repeat_rate_90d_fill', 'days_between_purchases_fill', 'cohort_retention_fill', 'rfm_customers_fill', 'rfm_segments_fill',
 ];
 const INSTANTS = ["'2026-03-06T15:30:00Z'", "'2026-03-07T12:00:00Z'", "'2026-03-12T00:00:00Z'"];
 

@@ -2,6 +2,7 @@ import type { Config } from '../../config/config';
 import type { Db } from '../../db/db';
 import type { JobDef, Scheduler } from '../../jobs/scheduler';
 import { refreshAggregates } from '../../kpi/aggregates';
+import { refreshSnapshots } from '../../kpi/snapshots';
 import type { GrafanaLivePublisher } from '../../live/grafanaLive';
 import type { Logger } from '../../log/logger';
 import { daysBetween, localDay } from '../../util/time';
@@ -111,4 +112,5 @@ async function refreshAfter(db: Db, runs: StreamRunStats[]): Promise<void> {
   const min = Math.min(...touched.map((r) => (r.minTime as Date).getTime()));
   const max = Math.max(...touched.map((r) => (r.maxTime as Date).getTime()));
   await refreshAggregates(db, new Date(min - DAY_MS), new Date(max + DAY_MS));
+  await refreshSnapshots(db);
 }
