@@ -66,7 +66,8 @@ END
 $$;
 
 -- Keeps every declared snapshot ready from `at` to `at` + its lookahead: drops the windows that
--- can no longer be used (counters moved, another view set, ended, too old), then computes the
+-- can no longer be used (counters moved, another view set, too old, or ended more than max_age
+-- ago: a dashboard's range end stays fixed between its refreshes), then computes the
 -- missing windows one after the other (each starts where the previous ends), at most max_windows
 -- per snapshot. Returns the number of windows computed. The ETL calls it under its job lock.
 CREATE FUNCTION kpi.refresh_snapshots(at timestamptz, max_windows int DEFAULT 10) RETURNS int
@@ -86,7 +87,7 @@ BEGIN
       AND (x.source_changes IS DISTINCT FROM kpi.snapshot_source_changes(s.name)
            OR x.time_zone <> current_setting('TimeZone')
            OR x.fill_oid IS DISTINCT FROM to_regprocedure(s.fill_function || '(timestamptz)')::oid
-           OR upper(x.valid) <= $1
+           OR upper(x.valid) <= $1 - s.max_age
            OR x.computed_at <= clock_timestamp() - s.max_age + s.lookahead);
     t := $1;
     n := 0;
