@@ -11,7 +11,7 @@ import { startMarketingSources } from './jobs/syncMarketing';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
 import { syncCatalog } from './kpi/catalog';
-import { refreshSnapshots, SNAPSHOT_REFRESH_CRON } from './kpi/snapshots';
+import { refreshSnapshots } from './kpi/snapshots';
 import { predictiveClvJob } from './kpi/predictive/job';
 import type { Logger } from './log/logger';
 import { GrafanaLivePublisher } from './live/grafanaLive';
@@ -120,8 +120,10 @@ export async function startApp(
       // From the opening day, not only what this run loaded: a backfill stopped before its
       // refresh left loaded days unmaterialized. Buckets with nothing invalidated cost little.
       await refreshAggregates(db, new Date(Date.parse(`${openedOn}T00:00:00Z`) - DAY_MS), new Date(now().getTime() + DAY_MS), serialize);
-      const snapshots = await refreshSnapshots(db, serialize);
-      log.info('aggregates and KPI snapshots refreshed after backfill', { ms: Date.now() - t, snapshots });
+      log.info('aggregates refreshed after backfill', { ms: Date.now() - t });
+      const ts = Date.now();
+      const windows = await refreshSnapshots(db, serialize);
+      log.info('KPI snapshots refreshed after backfill', { ms: Date.now() - ts, windows });
       // Sets the watermark after the backfill, so history is not replayed into the live feed.
       if (live) await live.pushChangedOrders(db);
 
@@ -161,7 +163,8 @@ export async function startApp(
     // moves their windows along with the clock.
     scheduler.add({
       name: 'refresh-kpi-snapshots',
-      cron: SNAPSHOT_REFRESH_CRON,
+      // every minute: each refresh keeps the next 3 minutes (the declared lookahead) ready
+      cron: '0 * * * * *',
       ttlMs: 10 * 60_000,
       run: () => refreshSnapshots(db, serialize),
     });

@@ -9,12 +9,6 @@
 import type { Queryable } from '../db/db';
 import { withLockWaiting, type JobLock } from '../jobs/lock';
 
-/**
- * Every minute: a busy store's windows last minutes (its 365-day RFM window drops a customer every
- * few), and each refresh keeps the next 3 minutes (the declared lookahead) ready.
- */
-export const SNAPSHOT_REFRESH_CRON = '0 * * * * *';
-
 const SNAPSHOT_TTL_MS = 10 * 60_000;
 const LOCK_NAME = 'refresh:kpi-snapshots';
 
