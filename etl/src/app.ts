@@ -160,10 +160,10 @@ export async function startApp(
       run: () => refreshAggregates(db, new Date(now().getTime() - SIM_LOOKBACK_MS - DAY_MS), new Date(now().getTime() + DAY_MS), serialize),
     });
     // Also keeps the snapshots of sources loaded without a refresh (marketing, webhooks) and
-    // moves their windows along with the clock.
+    // moves their windows along with the clock: every minute, each refresh keeping the next 3
+    // minutes (the declared lookahead) ready.
     scheduler.add({
       name: 'refresh-kpi-snapshots',
-      // every minute: each refresh keeps the next 3 minutes (the declared lookahead) ready
       cron: '0 * * * * *',
       ttlMs: 10 * 60_000,
       run: () => refreshSnapshots(db, serialize),
