@@ -320,8 +320,15 @@ RETURNS TABLE (ord bigint, segment text, customers bigint, customer_share numeri
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH c AS (
-    SELECT f.segment, (extract(epoch FROM f.last_at) * 1000000)::bigint - 432000000 AS m FROM kpi.rfm_customers_fill($1) f
+  -- The members' last orders come from the rfm_customers window of the same instant when the
+  -- refresh has just stored it (it runs first), else from its fill function.
+  WITH w AS MATERIALIZED (SELECT kpi.snapshot_window('rfm_customers', $1) AS id),
+  members AS (
+    SELECT s.segment, s.last_at FROM public.kpi_snapshot_rfm_customers s WHERE s.window_id = (SELECT id FROM w)
+    UNION ALL
+    SELECT f.segment, f.last_at FROM kpi.rfm_customers_fill($1) f WHERE (SELECT id FROM w) IS NULL
+  ), c AS (
+    SELECT f.segment, (extract(epoch FROM f.last_at) * 1000000)::bigint - 432000000 AS m FROM members f
   ), r AS (
     SELECT c.segment, sum(c.m / 864000000)::numeric AS steps, array_agg(c.m % 864000000 ORDER BY c.m % 864000000) AS rests
     FROM c GROUP BY c.segment

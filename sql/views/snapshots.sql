@@ -81,6 +81,7 @@ DECLARE
   n int;
   computed int := 0;
 BEGIN
+  -- by name: rfm_segments after rfm_customers, whose stored rows its fill reuses
   FOR s IN SELECT * FROM public.kpi_snapshots ORDER BY name LOOP
     DELETE FROM public.kpi_snapshot_windows x
     WHERE x.snapshot = s.name
