@@ -120,47 +120,54 @@ AS $$
   GROUP BY l.sku
 $$;
 
+-- Planned at each call with the range's values (EXECUTE): a plan of order_lines for unknown
+-- bounds opens every chunk of the hypertable (over 100 ms at a year of weekly chunks, whatever
+-- the range); with the values, only the chunks of the range's first and last day are planned.
 CREATE FUNCTION kpi.inventory_turnover(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (sku text, cogs numeric, inventory_value_start numeric, inventory_value_end numeric,
                avg_inventory_value numeric, inventory_turnover numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
-AS $$
-  -- COGS of the valid lines placed in [from, to): the whole local days d0 <= day < d1 from
-  -- public.order_line_cogs_daily (kept by a row trigger on order_lines, 0096), the rest from
-  -- order_lines: [from, start of d0) and [start of d1, to), where d0 = the first local day that
-  -- starts at or after from and d1 = the local day of to (when from and to fall in one local day,
-  -- d0 = d1 + 1: the head is [from, to) and the tail is empty). The bounds are expressions of $1
-  -- and $2, which the hypertable's chunk exclusion and index bounds take.
-  WITH parts AS (
-    SELECT x.sku, x.lines, x.cogs_cents AS cogs FROM public.order_line_cogs_daily x
-    WHERE x.day >= kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int AND x.day < kpi.local_day($2)
-    UNION ALL
-    SELECT x.sku, 1, x.quantity::bigint * x.unit_cost_cents FROM public.order_lines x
-    WHERE x.order_valid AND x.placed_at >= $1
-      AND x.placed_at < least($2, kpi.day_start(kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int))
-    UNION ALL
-    SELECT x.sku, 1, x.quantity::bigint * x.unit_cost_cents FROM public.order_lines x
-    WHERE x.order_valid AND x.placed_at < $2
-      AND x.placed_at >= greatest(kpi.day_start(kpi.local_day($2)), kpi.day_start(kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int))
-  ), c AS (
-    SELECT sku, sum(cogs) AS cogs FROM parts GROUP BY sku HAVING sum(lines) > 0
-  ), s AS (SELECT * FROM kpi.inventory_value_at($1)),
-     e AS (SELECT * FROM kpi.inventory_value_at($2)),
-  k AS (
-    SELECT sku FROM c UNION SELECT sku FROM s UNION SELECT sku FROM e
-  ), per AS (
-    SELECT k.sku, coalesce(c.cogs, 0) AS cogs, coalesce(s.value_cents, 0) AS v0, coalesce(e.value_cents, 0) AS v1
-    FROM k LEFT JOIN c ON c.sku = k.sku LEFT JOIN s ON s.sku = k.sku LEFT JOIN e ON e.sku = k.sku
-  ), rows AS (
-    SELECT sku, cogs, v0, v1, 1 AS ord FROM per
-    UNION ALL
-    SELECT '*', coalesce(sum(cogs), 0), coalesce(sum(v0), 0), coalesce(sum(v1), 0), 0 FROM per
-  )
-  SELECT sku, kpi.money(cogs), kpi.money(v0), kpi.money(v1), kpi.money((v0 + v1) / 2.0),
-         round(cogs / NULLIF((v0 + v1) / 2.0, 0), 4)
-  FROM rows ORDER BY ord, sku
-$$;
+AS $fn$
+BEGIN
+  RETURN QUERY EXECUTE $q$
+    -- COGS of the valid lines placed in [from, to): the whole local days d0 <= day < d1 from
+    -- public.order_line_cogs_daily (kept by a row trigger on order_lines, 0096), the rest from
+    -- order_lines: [from, start of d0) and [start of d1, to), where d0 = the first local day that
+    -- starts at or after from and d1 = the local day of to (when from and to fall in one local day,
+    -- d0 = d1 + 1: the head is [from, to) and the tail is empty). The bounds are expressions of $1
+    -- and $2, which the hypertable's chunk exclusion and index bounds take.
+    WITH parts AS (
+      SELECT x.sku, x.lines, x.cogs_cents AS cogs FROM public.order_line_cogs_daily x
+      WHERE x.day >= kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int AND x.day < kpi.local_day($2)
+      UNION ALL
+      SELECT x.sku, 1, x.quantity::bigint * x.unit_cost_cents FROM public.order_lines x
+      WHERE x.order_valid AND x.placed_at >= $1
+        AND x.placed_at < least($2, kpi.day_start(kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int))
+      UNION ALL
+      SELECT x.sku, 1, x.quantity::bigint * x.unit_cost_cents FROM public.order_lines x
+      WHERE x.order_valid AND x.placed_at < $2
+        AND x.placed_at >= greatest(kpi.day_start(kpi.local_day($2)), kpi.day_start(kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int))
+    ), c AS (
+      SELECT sku, sum(cogs) AS cogs FROM parts GROUP BY sku HAVING sum(lines) > 0
+    ), s AS (SELECT * FROM kpi.inventory_value_at($1)),
+       e AS (SELECT * FROM kpi.inventory_value_at($2)),
+    k AS (
+      SELECT sku FROM c UNION SELECT sku FROM s UNION SELECT sku FROM e
+    ), per AS (
+      SELECT k.sku, coalesce(c.cogs, 0) AS cogs, coalesce(s.value_cents, 0) AS v0, coalesce(e.value_cents, 0) AS v1
+      FROM k LEFT JOIN c ON c.sku = k.sku LEFT JOIN s ON s.sku = k.sku LEFT JOIN e ON e.sku = k.sku
+    ), rows AS (
+      SELECT sku, cogs, v0, v1, 1 AS ord FROM per
+      UNION ALL
+      SELECT '*', coalesce(sum(cogs), 0), coalesce(sum(v0), 0), coalesce(sum(v1), 0), 0 FROM per
+    )
+    SELECT sku, kpi.money(cogs), kpi.money(v0), kpi.money(v1), kpi.money((v0 + v1) / 2.0),
+           round(cogs / NULLIF((v0 + v1) / 2.0, 0), 4)
+    FROM rows ORDER BY ord, sku
+  $q$ USING from_ts, to_ts;
+END
+$fn$;
 
 -- ------------------------------------------------------------------ out of stock, store-wide
 -- Beside the per SKU × location view (out_of_stock_incidents_daily): a store-wide incident is a
