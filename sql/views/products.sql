@@ -77,88 +77,108 @@ AS $$
 $$;
 
 -- A stock-out incident is a change that takes a SKU's available quantity at a location from
--- > 0 to <= 0. The previous level is the previous change's available_after, or (first change
--- seen) this change's available_after − delta.
+-- > 0 to <= 0. The previous level is the previous change's available_after (order changed_at,
+-- change_id), or (first change seen) this change's available_after − delta. Those levels are kept
+-- per change in public.inventory_change_levels (0095), recomputed by the triggers of
+-- inventory_changes in the statement that changes it; stock-outs are read through its partial
+-- index on day_start, so a time filter on `time` reads only the selected days' incidents.
 CREATE VIEW kpi.out_of_stock_incidents_daily AS
-WITH c AS (
-  SELECT sku, changed_at, available_after,
-         coalesce(lag(available_after) OVER (PARTITION BY sku, location_id ORDER BY changed_at, change_id),
-                  available_after - delta) AS prev
-  FROM public.inventory_changes
-)
-SELECT kpi.day_start(kpi.local_day(c.changed_at)) AS time, kpi.local_day(c.changed_at) AS day, c.sku, p.name,
-       count(*) AS incidents
-FROM c LEFT JOIN public.products p ON p.sku = c.sku
-WHERE c.prev > 0 AND c.available_after <= 0
-GROUP BY 1, 2, c.sku, p.name;
+SELECT l.day_start AS time, l.day, l.sku, p.name, count(*) AS incidents
+FROM public.inventory_change_levels l LEFT JOIN public.products p ON p.sku = l.sku
+WHERE l.level_before > 0 AND l.available_after <= 0
+GROUP BY l.day_start, l.day, l.sku, p.name;
 
 -- Inventory level at an instant = the latest of inventory counts and changes before it, per
--- SKU and location; valued at the product's current unit cost; negative stock is worth 0.
+-- SKU and location (a change wins over a count at the same instant; of two changes at the same
+-- instant, the later in change_id order, as in the stock-out order); valued at the product's
+-- current unit cost; negative stock is worth 0. One index probe per SKU × location into each of
+-- inventory_change_levels and inventory_count_history (plain tables kept by the triggers of the
+-- raw inventory tables, 0095).
 CREATE FUNCTION kpi.inventory_value_at(at timestamptz)
 RETURNS TABLE (sku text, units bigint, value_cents numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH ev AS (
-    SELECT sku, location_id, changed_at AS ts, available_after AS avail, 1 AS pri FROM public.inventory_changes WHERE changed_at < $1
-    UNION ALL
-    SELECT sku, location_id, counted_at, available, 0 FROM public.inventory_counts WHERE counted_at < $1
-  ), last AS (
-    SELECT DISTINCT ON (sku, location_id) sku, location_id, avail FROM ev ORDER BY sku, location_id, ts DESC, pri DESC
+  WITH last AS (
+    SELECT s.sku,
+           CASE WHEN k.counted_at IS NULL OR c.changed_at >= k.counted_at THEN c.available_after ELSE k.available END AS avail
+    FROM public.inventory_sku_locations s
+    LEFT JOIN LATERAL (
+      SELECT l.changed_at, l.available_after FROM public.inventory_change_levels l
+      WHERE l.sku = s.sku AND l.location_id = s.location_id AND l.changed_at < $1
+      ORDER BY l.changed_at DESC, l.change_id DESC LIMIT 1
+    ) c ON true
+    LEFT JOIN LATERAL (
+      SELECT h.counted_at, h.available FROM public.inventory_count_history h
+      WHERE h.sku = s.sku AND h.location_id = s.location_id AND h.counted_at < $1
+      ORDER BY h.counted_at DESC LIMIT 1
+    ) k ON true
+    WHERE c.changed_at IS NOT NULL OR k.counted_at IS NOT NULL
   )
   SELECT l.sku, sum(greatest(l.avail, 0))::bigint, sum(greatest(l.avail, 0)::numeric * coalesce(p.unit_cost_cents, 0))
   FROM last l LEFT JOIN public.products p ON p.sku = l.sku
   GROUP BY l.sku
 $$;
 
+-- Planned at each call with the range's values (EXECUTE): a plan of order_lines for unknown
+-- bounds opens every chunk of the hypertable (over 100 ms at a year of weekly chunks, whatever
+-- the range); with the values, only the chunks of the range's first and last day are planned.
 CREATE FUNCTION kpi.inventory_turnover(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (sku text, cogs numeric, inventory_value_start numeric, inventory_value_end numeric,
                avg_inventory_value numeric, inventory_turnover numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
-AS $$
-  WITH c AS (
-    SELECT x.sku, sum(x.quantity::bigint * x.unit_cost_cents) AS cogs FROM public.order_lines x
-    WHERE x.order_valid AND x.placed_at >= $1 AND x.placed_at < $2 GROUP BY x.sku
-  ), s AS (SELECT * FROM kpi.inventory_value_at($1)),
-     e AS (SELECT * FROM kpi.inventory_value_at($2)),
-  k AS (
-    SELECT sku FROM c UNION SELECT sku FROM s UNION SELECT sku FROM e
-  ), per AS (
-    SELECT k.sku, coalesce(c.cogs, 0) AS cogs, coalesce(s.value_cents, 0) AS v0, coalesce(e.value_cents, 0) AS v1
-    FROM k LEFT JOIN c ON c.sku = k.sku LEFT JOIN s ON s.sku = k.sku LEFT JOIN e ON e.sku = k.sku
-  ), rows AS (
-    SELECT sku, cogs, v0, v1, 1 AS ord FROM per
-    UNION ALL
-    SELECT '*', coalesce(sum(cogs), 0), coalesce(sum(v0), 0), coalesce(sum(v1), 0), 0 FROM per
-  )
-  SELECT sku, kpi.money(cogs), kpi.money(v0), kpi.money(v1), kpi.money((v0 + v1) / 2.0),
-         round(cogs / NULLIF((v0 + v1) / 2.0, 0), 4)
-  FROM rows ORDER BY ord, sku
-$$;
+AS $fn$
+BEGIN
+  RETURN QUERY EXECUTE $q$
+    -- COGS of the valid lines placed in [from, to): the whole local days d0 <= day < d1 from
+    -- public.order_line_cogs_daily (kept by a row trigger on order_lines, 0096), the rest from
+    -- order_lines: [from, start of d0) and [start of d1, to), where d0 = the first local day that
+    -- starts at or after from and d1 = the local day of to (when from and to fall in one local day,
+    -- d0 = d1 + 1: the head is [from, to) and the tail is empty). The bounds are expressions of $1
+    -- and $2, which the hypertable's chunk exclusion and index bounds take.
+    WITH parts AS (
+      SELECT x.sku, x.lines, x.cogs_cents AS cogs FROM public.order_line_cogs_daily x
+      WHERE x.day >= kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int AND x.day < kpi.local_day($2)
+      UNION ALL
+      SELECT x.sku, 1, x.quantity::bigint * x.unit_cost_cents FROM public.order_lines x
+      WHERE x.order_valid AND x.placed_at >= $1
+        AND x.placed_at < least($2, kpi.day_start(kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int))
+      UNION ALL
+      SELECT x.sku, 1, x.quantity::bigint * x.unit_cost_cents FROM public.order_lines x
+      WHERE x.order_valid AND x.placed_at < $2
+        AND x.placed_at >= greatest(kpi.day_start(kpi.local_day($2)), kpi.day_start(kpi.local_day($1) + (kpi.day_start(kpi.local_day($1)) < $1)::int))
+    ), c AS (
+      SELECT sku, sum(cogs) AS cogs FROM parts GROUP BY sku HAVING sum(lines) > 0
+    ), s AS (SELECT * FROM kpi.inventory_value_at($1)),
+       e AS (SELECT * FROM kpi.inventory_value_at($2)),
+    k AS (
+      SELECT sku FROM c UNION SELECT sku FROM s UNION SELECT sku FROM e
+    ), per AS (
+      SELECT k.sku, coalesce(c.cogs, 0) AS cogs, coalesce(s.value_cents, 0) AS v0, coalesce(e.value_cents, 0) AS v1
+      FROM k LEFT JOIN c ON c.sku = k.sku LEFT JOIN s ON s.sku = k.sku LEFT JOIN e ON e.sku = k.sku
+    ), rows AS (
+      SELECT sku, cogs, v0, v1, 1 AS ord FROM per
+      UNION ALL
+      SELECT '*', coalesce(sum(cogs), 0), coalesce(sum(v0), 0), coalesce(sum(v1), 0), 0 FROM per
+    )
+    SELECT sku, kpi.money(cogs), kpi.money(v0), kpi.money(v1), kpi.money((v0 + v1) / 2.0),
+           round(cogs / NULLIF((v0 + v1) / 2.0, 0), 4)
+    FROM rows ORDER BY ord, sku
+  $q$ USING from_ts, to_ts;
+END
+$fn$;
 
 -- ------------------------------------------------------------------ out of stock, store-wide
 -- Beside the per SKU × location view (out_of_stock_incidents_daily): a store-wide incident is a
 -- change that takes the SKU's quantity summed over all locations from > 0 to <= 0. Each location
 -- starts at its first change's available_after − delta (as there); each change moves the total by
 -- available_after − the location's previous level.
+-- The levels are kept per change in public.inventory_change_levels (0095: store_level_before /
+-- store_level_after, recomputed by the triggers of inventory_changes, earlier rows of the SKU
+-- included when a location's opening changes); stock-outs are read through its partial index.
 CREATE VIEW kpi.out_of_stock_store_daily AS
-WITH c AS (
-  SELECT sku, location_id, changed_at, change_id, available_after,
-         available_after - coalesce(lag(available_after) OVER (PARTITION BY sku, location_id ORDER BY changed_at, change_id),
-                                    available_after - delta) AS move,
-         CASE WHEN row_number() OVER (PARTITION BY sku, location_id ORDER BY changed_at, change_id) = 1
-              THEN available_after - delta ELSE 0 END AS opening
-  FROM public.inventory_changes
-), t AS (
-  SELECT sku, changed_at,
-         sum(opening) OVER (PARTITION BY sku) + sum(move) OVER (PARTITION BY sku ORDER BY changed_at, change_id ROWS UNBOUNDED PRECEDING) AS total,
-         sum(opening) OVER (PARTITION BY sku)
-           + coalesce(sum(move) OVER (PARTITION BY sku ORDER BY changed_at, change_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-  FROM c
-)
-SELECT kpi.day_start(kpi.local_day(t.changed_at)) AS time, kpi.local_day(t.changed_at) AS day, t.sku, p.name,
-       count(*) AS incidents
-FROM t LEFT JOIN public.products p ON p.sku = t.sku
-WHERE t.before > 0 AND t.total <= 0
-GROUP BY 1, 2, t.sku, p.name;
+SELECT l.day_start AS time, l.day, l.sku, p.name, count(*) AS incidents
+FROM public.inventory_change_levels l LEFT JOIN public.products p ON p.sku = l.sku
+WHERE l.store_level_before > 0 AND l.store_level_after <= 0
+GROUP BY l.day_start, l.day, l.sku, p.name;
