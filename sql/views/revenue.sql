@@ -18,13 +18,13 @@ AS $$
 $$;
 
 -- Refunds on valid orders only: a cancelled or test order never counted as revenue, so its
--- refund must not be subtracted either.
+-- refund must not be subtracted either. public.refund_orders (migration 0100) carries each
+-- refund with its order's facts, kept by triggers: no per-refund probe of every orders chunk.
 CREATE VIEW kpi.valid_refunds AS
 SELECT r.refund_id, r.refunded_at, kpi.local_day(r.refunded_at) AS refund_day, r.order_id, r.amount_cents,
-       r.shipping_refund_cents, r.reason, o.placed_at, o.traffic_source, o.customer_id
-FROM public.refunds r
-JOIN public.orders o ON o.order_id = r.order_id
-WHERE o.status <> 'cancelled' AND NOT o.is_test;
+       r.shipping_refund_cents, r.reason, r.placed_at, r.traffic_source, r.customer_id
+FROM public.refund_orders r
+WHERE r.order_valid;
 
 -- ------------------------------------------------------------------ revenue_daily
 CREATE VIEW kpi.revenue_daily AS
@@ -125,10 +125,8 @@ AS $$
     WHERE o.placed_at >= kpi.day_start(kpi.local_day($1) - 7) AND o.placed_at <= $1
       AND o.status <> 'cancelled' AND NOT o.is_test
   ), rb AS MATERIALIZED (
-    SELECT r.refunded_at, r.amount_cents FROM public.refunds r
-    JOIN public.orders o ON o.order_id = r.order_id
-    WHERE r.refunded_at >= kpi.day_start(kpi.local_day($1) - 7) AND r.refunded_at <= $1
-      AND o.status <> 'cancelled' AND NOT o.is_test
+    SELECT r.refunded_at, r.amount_cents FROM public.refund_orders r
+    WHERE r.refunded_at >= kpi.day_start(kpi.local_day($1) - 7) AND r.refunded_at <= $1 AND r.order_valid
   ), v AS (
     SELECT w.k,
            (SELECT count(*) FROM ob WHERE ob.placed_at >= w.ws AND ob.placed_at <= w.we) AS orders,
