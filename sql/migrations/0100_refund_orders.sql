@@ -2,12 +2,15 @@
 -- layer's refund figures (revenue per day / hour / source, revenue today, customer revenue) need
 -- the order's validity, placed_at, traffic source and customer. Joining every refund to orders by
 -- order_id probes the order_id index of every weekly orders chunk, once per refund.
+-- refund_day is the local store day of refunded_at (as kpi.local_day), stored so that daily sums
+-- need no per-row zone conversion.
 -- One row per (refund row, order row with the refund's order_id): exactly the rows of the join
 -- refunds ⋈ orders ON order_id. A refund whose order has not arrived yet has one row with NULL
 -- order facts and order_valid = false; the order's arrival fills it in.
 CREATE TABLE refund_orders (
   refund_id              text NOT NULL,
   refunded_at            timestamptz NOT NULL,
+  refund_day             date NOT NULL,
   order_id               text NOT NULL,
   amount_cents           bigint NOT NULL,
   shipping_refund_cents  bigint NOT NULL,
@@ -20,6 +23,7 @@ CREATE TABLE refund_orders (
 CREATE INDEX refund_orders_refund_idx ON refund_orders (refund_id, refunded_at);
 CREATE INDEX refund_orders_order_idx ON refund_orders (order_id);
 CREATE INDEX refund_orders_refunded_idx ON refund_orders (refunded_at) WHERE order_valid;
+CREATE INDEX refund_orders_day_idx ON refund_orders (refund_day) WHERE order_valid;
 CREATE INDEX refund_orders_placed_idx ON refund_orders (placed_at) WHERE order_valid;
 REVOKE ALL ON refund_orders FROM PUBLIC;
 
@@ -30,9 +34,9 @@ SET search_path = pg_catalog, public
 AS $$
 BEGIN
   DELETE FROM public.refund_orders WHERE order_id = p_order_id;
-  INSERT INTO public.refund_orders (refund_id, refunded_at, order_id, amount_cents, shipping_refund_cents, reason,
+  INSERT INTO public.refund_orders (refund_id, refunded_at, refund_day, order_id, amount_cents, shipping_refund_cents, reason,
                                     placed_at, traffic_source, customer_id, order_valid)
-  SELECT r.refund_id, r.refunded_at, r.order_id, r.amount_cents, r.shipping_refund_cents, r.reason,
+  SELECT r.refund_id, r.refunded_at, (r.refunded_at AT TIME ZONE {{STORE_TIMEZONE}})::date, r.order_id, r.amount_cents, r.shipping_refund_cents, r.reason,
          o.placed_at, o.traffic_source, o.customer_id, coalesce(o.status <> 'cancelled' AND NOT o.is_test, false)
   FROM public.refunds r
   LEFT JOIN public.orders o ON o.order_id = r.order_id
@@ -50,9 +54,9 @@ BEGIN
     DELETE FROM public.refund_orders WHERE refund_id = OLD.refund_id AND refunded_at = OLD.refunded_at;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO public.refund_orders (refund_id, refunded_at, order_id, amount_cents, shipping_refund_cents, reason,
+    INSERT INTO public.refund_orders (refund_id, refunded_at, refund_day, order_id, amount_cents, shipping_refund_cents, reason,
                                       placed_at, traffic_source, customer_id, order_valid)
-    SELECT NEW.refund_id, NEW.refunded_at, NEW.order_id, NEW.amount_cents, NEW.shipping_refund_cents, NEW.reason,
+    SELECT NEW.refund_id, NEW.refunded_at, (NEW.refunded_at AT TIME ZONE {{STORE_TIMEZONE}})::date, NEW.order_id, NEW.amount_cents, NEW.shipping_refund_cents, NEW.reason,
            o.placed_at, o.traffic_source, o.customer_id, coalesce(o.status <> 'cancelled' AND NOT o.is_test, false)
     FROM (SELECT 1) one
     LEFT JOIN public.orders o ON o.order_id = NEW.order_id;
@@ -94,9 +98,9 @@ WHEN ((OLD.order_id, OLD.placed_at, OLD.traffic_source, OLD.customer_id, OLD.sta
       (NEW.order_id, NEW.placed_at, NEW.traffic_source, NEW.customer_id, NEW.status <> 'cancelled' AND NOT NEW.is_test))
 EXECUTE FUNCTION public.refund_orders_keep_order();
 
-INSERT INTO refund_orders (refund_id, refunded_at, order_id, amount_cents, shipping_refund_cents, reason,
+INSERT INTO refund_orders (refund_id, refunded_at, refund_day, order_id, amount_cents, shipping_refund_cents, reason,
                            placed_at, traffic_source, customer_id, order_valid)
-SELECT r.refund_id, r.refunded_at, r.order_id, r.amount_cents, r.shipping_refund_cents, r.reason,
+SELECT r.refund_id, r.refunded_at, (r.refunded_at AT TIME ZONE {{STORE_TIMEZONE}})::date, r.order_id, r.amount_cents, r.shipping_refund_cents, r.reason,
        o.placed_at, o.traffic_source, o.customer_id, coalesce(o.status <> 'cancelled' AND NOT o.is_test, false)
 FROM refunds r
 LEFT JOIN orders o ON o.order_id = r.order_id;

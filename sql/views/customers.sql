@@ -115,29 +115,34 @@ SELECT count(*) AS gaps,
 FROM g;
 
 -- Reads the range's valid orders with a customer (public.customer_valid_orders, kept by a trigger
--- on orders) and the refunds of those orders (public.refund_orders by placed_at), so the cost is
--- the range's, not the history's.
+-- on orders) and the refunds of those orders (public.refund_orders by the order's placed_at, with
+-- its customer), so the cost is the range's, not the history's. The top rows are picked before
+-- names are joined; work_mem keeps a year's customers in one in-memory hash.
 CREATE FUNCTION kpi.top_customers(from_ts timestamptz, to_ts timestamptz, max_rows int DEFAULT 10)
 RETURNS TABLE (rank bigint, customer_id text, customer_name text, orders bigint, revenue numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
+SET work_mem = '64MB'
 AS $$
-  WITH r AS (
-    SELECT x.order_id, x.placed_at, sum(x.amount_cents) AS refund_cents
+  WITH o AS (
+    SELECT x.customer_id, count(*) AS n, sum(x.net_cents) AS net
+    FROM public.customer_valid_orders x
+    WHERE x.placed_at >= $1 AND x.placed_at < $2
+    GROUP BY x.customer_id
+  ), r AS (
+    SELECT x.customer_id, sum(x.amount_cents) AS refunds
     FROM public.refund_orders x
-    WHERE x.order_valid AND x.placed_at >= $1 AND x.placed_at < $2
-    GROUP BY x.order_id, x.placed_at
+    WHERE x.order_valid AND x.customer_id IS NOT NULL AND x.placed_at >= $1 AND x.placed_at < $2
+    GROUP BY x.customer_id
   ), t AS (
-    SELECT o.customer_id, count(*) AS n, sum(o.net_cents - coalesce(r.refund_cents, 0)) AS cents
-    FROM public.customer_valid_orders o
-    LEFT JOIN r ON r.order_id = o.order_id AND r.placed_at = o.placed_at
-    WHERE o.placed_at >= $1 AND o.placed_at < $2
-    GROUP BY o.customer_id
+    SELECT o.customer_id, o.n, o.net - coalesce(r.refunds, 0) AS cents
+    FROM o LEFT JOIN r ON r.customer_id = o.customer_id
+    ORDER BY cents DESC, o.customer_id
+    LIMIT $3
   )
   SELECT row_number() OVER (ORDER BY t.cents DESC, t.customer_id), t.customer_id, c.name, t.n, kpi.money(t.cents)
   FROM t LEFT JOIN public.customers c ON c.customer_id = t.customer_id
   ORDER BY t.cents DESC, t.customer_id
-  LIMIT $3
 $$;
 
 -- ------------------------------------------------------------------ cohorts and RFM segments
