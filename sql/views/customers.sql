@@ -20,24 +20,17 @@ WHERE o.status <> 'cancelled' AND NOT o.is_test;
 COMMENT ON VIEW kpi.customer_orders IS 'Valid orders with the customer''s order sequence number (1 = first valid order ever).';
 
 -- A customer whose first and second orders fall on the same day counts as new and as returning.
+-- The per-day figures are kept by a trigger on orders (migration 0101, exact after every change,
+-- including an earlier first order arriving late): the same numbers kpi.customer_orders' seq
+-- gives, read for the selected days only. A customer has one first order, so new_customers =
+-- new_orders.
 CREATE VIEW kpi.new_vs_returning_daily AS
-WITH c AS (
-  SELECT day,
-         count(*) FILTER (WHERE seq = 1) AS new_orders,
-         count(*) FILTER (WHERE seq > 1) AS returning_orders,
-         count(*) FILTER (WHERE customer_id IS NULL) AS guest_orders,
-         count(DISTINCT customer_id) FILTER (WHERE seq = 1) AS new_customers,
-         count(DISTINCT customer_id) FILTER (WHERE seq > 1) AS returning_customers,
-         sum(net_cents) FILTER (WHERE seq = 1) AS new_cents,
-         sum(net_cents) FILTER (WHERE seq > 1) AS returning_cents
-  FROM kpi.customer_orders GROUP BY day
-)
 SELECT d.time, d.day,
-       coalesce(c.new_orders, 0) AS new_orders, coalesce(c.returning_orders, 0) AS returning_orders,
-       coalesce(c.guest_orders, 0) AS guest_orders,
-       coalesce(c.new_customers, 0) AS new_customers, coalesce(c.returning_customers, 0) AS returning_customers,
-       kpi.money(coalesce(c.new_cents, 0)) AS new_revenue, kpi.money(coalesce(c.returning_cents, 0)) AS returning_revenue
-FROM kpi.days d LEFT JOIN c ON c.day = d.day;
+       coalesce(n.new_orders, 0) AS new_orders, coalesce(n.returning_orders, 0) AS returning_orders,
+       coalesce(n.guest_orders, 0) AS guest_orders,
+       coalesce(n.new_orders, 0) AS new_customers, coalesce(n.returning_customers, 0) AS returning_customers,
+       kpi.money(coalesce(n.new_cents, 0)) AS new_revenue, kpi.money(coalesce(n.returning_cents, 0)) AS returning_revenue
+FROM kpi.days d LEFT JOIN public.new_vs_returning_days n ON n.day = d.day;
 COMMENT ON COLUMN kpi.new_vs_returning_daily.new_revenue IS 'item subtotal - discounts of first orders, before refunds';
 
 -- ------------------------------------------------------------------ helper
@@ -119,21 +112,35 @@ SELECT count(*) AS gaps,
        round((percentile_cont(0.5) WITHIN GROUP (ORDER BY gap_days::float8))::numeric, 2) AS median_days
 FROM g;
 
+-- Reads the range's valid orders with a customer (public.customer_valid_orders, kept by a trigger
+-- on orders) and the refunds of those orders (public.refund_orders by the order's placed_at, with
+-- its customer), so the cost is the range's, not the history's. The top rows are picked before
+-- names are joined; work_mem keeps a year's customers in one in-memory hash.
 CREATE FUNCTION kpi.top_customers(from_ts timestamptz, to_ts timestamptz, max_rows int DEFAULT 10)
 RETURNS TABLE (rank bigint, customer_id text, customer_name text, orders bigint, revenue numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
+SET work_mem = '64MB'
 AS $$
-  WITH t AS (
-    SELECT o.customer_id, count(*) AS n, sum(o.value_cents) AS cents
-    FROM kpi.customer_orders o
-    WHERE o.customer_id IS NOT NULL AND o.placed_at >= $1 AND o.placed_at < $2
-    GROUP BY o.customer_id
+  WITH o AS (
+    SELECT x.customer_id, count(*) AS n, sum(x.net_cents) AS net
+    FROM public.customer_valid_orders x
+    WHERE x.placed_at >= $1 AND x.placed_at < $2
+    GROUP BY x.customer_id
+  ), r AS (
+    SELECT x.customer_id, sum(x.amount_cents) AS refunds
+    FROM public.refund_orders x
+    WHERE x.order_valid AND x.customer_id IS NOT NULL AND x.placed_at >= $1 AND x.placed_at < $2
+    GROUP BY x.customer_id
+  ), t AS (
+    SELECT o.customer_id, o.n, o.net - coalesce(r.refunds, 0) AS cents
+    FROM o LEFT JOIN r ON r.customer_id = o.customer_id
+    ORDER BY cents DESC, o.customer_id
+    LIMIT $3
   )
   SELECT row_number() OVER (ORDER BY t.cents DESC, t.customer_id), t.customer_id, c.name, t.n, kpi.money(t.cents)
   FROM t LEFT JOIN public.customers c ON c.customer_id = t.customer_id
   ORDER BY t.cents DESC, t.customer_id
-  LIMIT $3
 $$;
 
 -- ------------------------------------------------------------------ cohorts and RFM segments

@@ -18,13 +18,13 @@ AS $$
 $$;
 
 -- Refunds on valid orders only: a cancelled or test order never counted as revenue, so its
--- refund must not be subtracted either.
+-- refund must not be subtracted either. public.refund_orders (migration 0100) carries each
+-- refund with its order's facts, kept by triggers: no per-refund probe of every orders chunk.
 CREATE VIEW kpi.valid_refunds AS
-SELECT r.refund_id, r.refunded_at, kpi.local_day(r.refunded_at) AS refund_day, r.order_id, r.amount_cents,
-       r.shipping_refund_cents, r.reason, o.placed_at, o.traffic_source, o.customer_id
-FROM public.refunds r
-JOIN public.orders o ON o.order_id = r.order_id
-WHERE o.status <> 'cancelled' AND NOT o.is_test;
+SELECT r.refund_id, r.refunded_at, r.refund_day, r.order_id, r.amount_cents,
+       r.shipping_refund_cents, r.reason, r.placed_at, r.traffic_source, r.customer_id
+FROM public.refund_orders r
+WHERE r.order_valid;
 
 -- ------------------------------------------------------------------ revenue_daily
 CREATE VIEW kpi.revenue_daily AS
@@ -95,6 +95,21 @@ SELECT time, day, revenue,
 FROM kpi.revenue_daily;
 
 -- ------------------------------------------------------------------ revenue today vs comparisons
+-- Valid orders placed in [from_ts, to_ts] with their net cents (subtotal − discount). plpgsql, not
+-- sql: its query is planned with the bounds as values, so the planner keeps only the orders
+-- chunks of the span; a sql function plans every chunk of the hypertable on each call.
+CREATE FUNCTION kpi.valid_order_nets(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (placed_at timestamptz, net_cents bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT o.placed_at, o.subtotal_cents - o.discount_cents FROM public.orders o
+  WHERE o.placed_at >= from_ts AND o.placed_at <= to_ts AND o.status <> 'cancelled' AND NOT o.is_test;
+END
+$$;
+
 -- Every comparison covers the same span: local midnight up to the same local clock time as
 -- `at`, on today, yesterday and each of the 7 previous days. The target is pro rata to the
 -- elapsed share of the (possibly 23- or 25-hour) local day.
@@ -112,29 +127,28 @@ SET search_path = pg_catalog, public
 AS $$
   WITH p AS (
     SELECT $1 AS at_ts, kpi.local_day($1) AS today, ($1 AT TIME ZONE kpi.store_tz())::time::interval AS tod
-  ), w AS (
+  ), w AS MATERIALIZED (
     SELECT k, p.today - k AS d, kpi.day_start(p.today - k) AS ws,
            CASE WHEN k = 0 THEN p.at_ts ELSE ((p.today - k)::timestamp + p.tod) AT TIME ZONE kpi.store_tz() END AS we
     FROM p, generate_series(0, 7) AS k
-  -- The eight windows lie between local midnight 7 days before `at` and `at`: orders and refunds
-  -- are read for that span only (bounds computed from `at` alone, so the planner excludes every
-  -- other chunk), once (MATERIALIZED: each window re-ran them otherwise), and each row is counted
-  -- in the window holding it.
+  -- (w is MATERIALIZED so that its bounds are values, not zone conversions redone for every row
+  -- compared with them.)
+  -- The eight windows lie between local midnight 7 days before `at` and `at`: orders and
+  -- refunds are read for that span only, once (MATERIALIZED: each window re-ran them otherwise),
+  -- and each row is counted in the window holding it.
   ), ob AS MATERIALIZED (
-    SELECT o.placed_at, o.subtotal_cents - o.discount_cents AS net FROM public.orders o
-    WHERE o.placed_at >= kpi.day_start(kpi.local_day($1) - 7) AND o.placed_at <= $1
-      AND o.status <> 'cancelled' AND NOT o.is_test
+    SELECT o.placed_at, o.net_cents AS net FROM kpi.valid_order_nets(kpi.day_start(kpi.local_day($1) - 7), $1) o
   ), rb AS MATERIALIZED (
-    SELECT r.refunded_at, r.amount_cents FROM public.refunds r
-    JOIN public.orders o ON o.order_id = r.order_id
-    WHERE r.refunded_at >= kpi.day_start(kpi.local_day($1) - 7) AND r.refunded_at <= $1
-      AND o.status <> 'cancelled' AND NOT o.is_test
+    SELECT r.refunded_at, r.amount_cents FROM public.refund_orders r
+    WHERE r.refunded_at >= kpi.day_start(kpi.local_day($1) - 7) AND r.refunded_at <= $1 AND r.order_valid
+  ), vo AS (
+    SELECT w.k, count(ob.placed_at) AS orders, coalesce(sum(ob.net), 0) AS net
+    FROM w LEFT JOIN ob ON ob.placed_at >= w.ws AND ob.placed_at <= w.we GROUP BY w.k
+  ), vr AS (
+    SELECT w.k, coalesce(sum(rb.amount_cents), 0) AS refunds
+    FROM w LEFT JOIN rb ON rb.refunded_at >= w.ws AND rb.refunded_at <= w.we GROUP BY w.k
   ), v AS (
-    SELECT w.k,
-           (SELECT count(*) FROM ob WHERE ob.placed_at >= w.ws AND ob.placed_at <= w.we) AS orders,
-           (SELECT coalesce(sum(ob.net), 0) FROM ob WHERE ob.placed_at >= w.ws AND ob.placed_at <= w.we) AS net,
-           (SELECT coalesce(sum(rb.amount_cents), 0) FROM rb WHERE rb.refunded_at >= w.ws AND rb.refunded_at <= w.we) AS refunds
-    FROM w
+    SELECT vo.k, vo.orders, vo.net, vr.refunds FROM vo JOIN vr ON vr.k = vo.k
   ), agg AS (
     SELECT max(orders) FILTER (WHERE k = 0) AS t_orders,
            max(net) FILTER (WHERE k = 0) AS t_net,
