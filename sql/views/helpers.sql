@@ -46,21 +46,32 @@ AS $$
   FROM public.kpi_catalog WHERE id = kpi_id
 $$;
 
--- Every local day from the first day with any activity to today (or the last day with data,
--- if later), so daily series have no gaps: an empty day shows 0, not a missing row.
-CREATE VIEW kpi.days AS
-WITH bounds AS (
+-- The first and last instant with any activity (or now(), if later). plpgsql on purpose: an
+-- inlined SQL body puts its nine min/max lookups over every hypertable into the plan of each
+-- daily view, and planning them (every chunk of each table) cost more than reading the days.
+-- SECURITY DEFINER: the KPI roles read the raw tables only through the views.
+CREATE FUNCTION kpi.days_bounds(OUT first_ts timestamptz, OUT last_ts timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
   SELECT least((SELECT min(placed_at) FROM public.orders),
                (SELECT min(refunded_at) FROM public.refunds),
                (SELECT min(started_at) FROM public.sessions),
                (SELECT min(created_at) FROM public.carts),
-               (SELECT kpi.day_start(min(day)) FROM public.traffic_daily)) AS first_ts,
+               (SELECT kpi.day_start(min(day)) FROM public.traffic_daily)),
          greatest(now(),
                (SELECT max(placed_at) FROM public.orders),
                (SELECT max(refunded_at) FROM public.refunds),
-               (SELECT max(started_at) FROM public.sessions)) AS last_ts
-)
+               (SELECT max(started_at) FROM public.sessions))
+    INTO first_ts, last_ts;
+END
+$$;
+
+-- Every local day from the first day with any activity to today (or the last day with data,
+-- if later), so daily series have no gaps: an empty day shows 0, not a missing row.
+CREATE VIEW kpi.days AS
 SELECT kpi.day_start(g::date) AS time, g::date AS day
-FROM bounds,
+FROM kpi.days_bounds() AS bounds,
      generate_series(kpi.local_day(bounds.first_ts)::timestamp, kpi.local_day(bounds.last_ts)::timestamp, INTERVAL '1 day') AS g;
 COMMENT ON VIEW kpi.days IS 'Gap-free calendar of local store days: first day with data .. today.';
