@@ -6,7 +6,8 @@
  *   npm run bench:dashboards -- --range 30d --viewers 100 --seconds 120 [--refresh 60] --pool 10 --idle 10
  *   DATABASE_URL=postgres://… npm run bench:dashboards -- --compare-with postgres://… --range 365d
  *
- * Database: DATABASE_URL (a server; seeded there with the simulator only with --build), or the
+ * Database: DATABASE_URL (a server; seeded there with the simulator only with --build, and
+ * brought to this checkout's migrations and view set when reused), or the
  * embedded PGlite-TimescaleDB in --data-dir (default .data/bench/embedded-<scale>x-<days>d under the repository root, git-ignored), built
  * once and reused. Targets are those of the generated dashboard JSON, expanded as Grafana expands
  * them (default variable values), run as the datasource's role; `-- Dashboard --` targets reuse
@@ -18,6 +19,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEmbedded } from '../../etl/src/db/embedded';
 import { openServer } from '../../etl/src/db/server';
+import type { Queryable } from '../../etl/src/db/db';
+import { refreshSnapshots } from '../../etl/src/kpi/snapshots';
 import { DEFAULT_STORE_TIMEZONE } from '@kpi/etl/contract';
 import { ensureStore, type StoreState } from './build';
 import { compareTargets } from './compare';
@@ -79,15 +82,32 @@ async function openRunner(): Promise<{ runner: Runner; store: StoreState; close:
   if (url) {
     const db = openServer(url);
     const store = await ensureStore(db, shape, opt.build === true);
-    await db.close();
+    const keeper = await keepSnapshots(db);
     const runner = serverRunner(url, pool);
-    return { runner, store, close: () => runner.close() };
+    return { runner, store, close: async () => { await keeper.stop(); await runner.close(); await db.close(); } };
   }
   const dir = opt['data-dir'] ? path.resolve(opt['data-dir']) : path.join(REPO_ROOT, '.data', 'bench', `embedded-${shape.scale}x-${shape.days}d`);
   const db = await openEmbedded(dir);
   const store = await ensureStore(db, shape, true);
+  const keeper = await keepSnapshots(db);
   const runner = embeddedRunner(db.pglite, `in ${dir}`);
-  return { runner, store, close: async () => { await runner.close(); await db.close(); } };
+  return { runner, store, close: async () => { await keeper.stop(); await runner.close(); await db.close(); } };
+}
+
+/**
+ * The daemon refreshes the KPI snapshots after each load and every minute; a benchmark of a
+ * store with no daemon running does the same, or it would time the live fallback that a
+ * running daemon only serves between a load and its refresh.
+ */
+async function keepSnapshots(db: Queryable): Promise<{ stop: () => Promise<void> }> {
+  const t0 = Date.now();
+  const windows = await refreshSnapshots(db);
+  process.stderr.write(`KPI snapshots refreshed as the daemon does: ${windows} windows in ${((Date.now() - t0) / 1000).toFixed(1)} s; again every minute\n`);
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => refreshSnapshots(db)).catch((err: unknown) => process.stderr.write(`snapshot refresh failed: ${String(err)}\n`));
+  }, 60_000);
+  return { stop: async () => { clearInterval(timer); await running; } };
 }
 
 function table(rows: string[][], align: Array<'l' | 'r'>): string {
