@@ -216,9 +216,10 @@ INSERT INTO recovery_emailed_carts (cart_id, created_at, sent_at, sent_day, camp
 SELECT c.cart_id, c.created_at, c.recovery_email_sent_at, (c.recovery_email_sent_at AT TIME ZONE {{STORE_TIMEZONE}})::date,
        c.recovery_campaign_id, c.recovered_by_email AND c.order_id IS NOT NULL, c.order_id,
        CASE WHEN c.recovered_by_email AND c.order_id IS NOT NULL THEN coalesce(o.cents, 0) ELSE 0 END,
-       c.cart_id IN (SELECT e.cart_id FROM recovery_email_rows e)
+       h.cart_id IS NOT NULL
 FROM carts c
 LEFT JOIN (SELECT order_id, sum(net_cents)::bigint AS cents FROM order_keys WHERE valid GROUP BY order_id) o ON o.order_id = c.order_id
+LEFT JOIN (SELECT DISTINCT cart_id FROM recovery_email_rows) h ON h.cart_id = c.cart_id
 WHERE c.recovery_email_sent_at IS NOT NULL;
 
 INSERT INTO recovery_emailed_daily (sent_day, campaign_id, carts_emailed, carts_recovered, recovered_cents)
@@ -228,3 +229,9 @@ FROM recovery_emailed_carts GROUP BY sent_day, campaign_id;
 CREATE TRIGGER recovery_emailed_carts_keep_daily
 AFTER INSERT OR UPDATE OR DELETE ON recovery_emailed_carts
 FOR EACH ROW EXECUTE FUNCTION public.recovery_emailed_daily_keep();
+
+-- Statistics now, so the first reads are planned on the real sizes.
+ANALYZE order_keys;
+ANALYZE recovery_email_rows;
+ANALYZE recovery_emailed_carts;
+ANALYZE recovery_emailed_daily;
