@@ -142,6 +142,27 @@ describe('cart recovery facts, trigger-kept', () => {
     expect(roi.rows).toEqual([{ campaign_id: 'RA', campaign_days: 4 }, { campaign_id: 'RB', campaign_days: 4 }]);
   });
 
+  it('referral conversion follows the referred customer\'s first valid order as orders arrive, change and re-load', async () => {
+    const conv = async () => {
+      const r = await db.query<Row>(`SELECT referrals_sent::int AS s, referrals_converted::int AS c FROM kpi.referrals_daily WHERE day = '2026-05-04'`);
+      return r.rows[0];
+    };
+    await db.exec(`INSERT INTO referrals (referral_id, sent_at, referrer_customer_id, referred_customer_id, source, source_id) VALUES
+        ('F1', '2026-05-04T12:00:00Z', 'C1', 'C9', 't', 'F1'), ('F2', '2026-05-04T13:00:00Z', 'C1', NULL, 't', 'F2')`);
+    expect(await conv()).toEqual({ s: 2, c: 0 }); // C9 has no order yet; F2 names nobody
+    await db.exec(`INSERT INTO orders (${ORDER_COLS}) VALUES ('O9', '2026-05-05T10:00:00Z', 'C9', 'completed', 1000, 0, 1000, 'direct', 't', 'O9')`);
+    expect(await conv()).toEqual({ s: 2, c: 1 }); // first valid order 05-05, after the referral
+    // An older order of C9 arrives late: the first valid order is now before the referral.
+    await db.exec(`INSERT INTO orders (${ORDER_COLS}) VALUES ('O8', '2026-05-03T10:00:00Z', 'C9', 'completed', 1000, 0, 1000, 'direct', 't', 'O8')`);
+    expect(await conv()).toEqual({ s: 2, c: 0 });
+    await db.exec(`INSERT INTO orders (${ORDER_COLS}) VALUES ('O8', '2026-05-03T10:00:00Z', 'C9', 'cancelled', 1000, 0, 1000, 'direct', 't', 'O8') ${ORDER_UPSERT}`);
+    expect(await conv()).toEqual({ s: 2, c: 1 }); // O8 cancelled: O9 is the first valid order again
+    await db.exec(`INSERT INTO orders (${ORDER_COLS}) VALUES ('O8', '2026-05-03T10:00:00Z', 'C9', 'cancelled', 1000, 0, 1000, 'direct', 't', 'O8') ${ORDER_UPSERT}`);
+    expect(await conv()).toEqual({ s: 2, c: 1 });
+    const keys = await db.query<Row>(`SELECT order_id, valid FROM order_keys WHERE customer_id = 'C9' ORDER BY order_id`);
+    expect(keys.rows).toEqual([{ order_id: 'O8', valid: false }, { order_id: 'O9', valid: true }]);
+  });
+
   it('a restart (migrations again) keeps the rows and adds none', async () => {
     await migrate(db, { timeZone: TZ });
     expect(await daily(db)).toEqual(['2026-05-04 1/1 45.00', '2026-05-05 1/1 30.00', '2026-05-08 1/0 0.00']);
