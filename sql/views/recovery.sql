@@ -109,16 +109,20 @@ AS $$
                              WHERE p.customer_id = c.customer_id AND p.valid AND p.placed_at < c.created_at) THEN 'returning'
                 ELSE 'new' END AS customer_type
     FROM public.carts c
-    LEFT JOIN public.order_keys o ON o.order_id = c.order_id AND o.valid AND o.placed_at < $2
+    -- per-cart probes (OFFSET 0 keeps them lateral): a generic plan cannot tell how many carts
+    -- the range holds and would otherwise hash every order and every email
+    LEFT JOIN LATERAL (SELECT o.order_id, o.placed_at, o.net_cents FROM public.order_keys o
+                       WHERE o.order_id = c.order_id AND o.valid AND o.placed_at < $2 OFFSET 0) o ON true
     WHERE c.created_at >= $1 AND c.created_at < $2
   ), e AS (
     SELECT x.cart_id, x.step, x.campaign_id, x.sent_at, x.opened_at, x.clicked_at
-    FROM public.recovery_email_rows x JOIN c ON c.cart_id = x.cart_id WHERE x.sent_at < $2
+    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_email_rows x
+                               WHERE x.cart_id = c.cart_id AND x.sent_at < $2 OFFSET 0) x
     UNION ALL
     SELECT x.cart_id, coalesce(k.recovery_step, 1)::smallint, x.campaign_id, x.sent_at, NULL::timestamptz, NULL::timestamptz
-    FROM public.recovery_emailed_carts x JOIN c ON c.cart_id = x.cart_id
+    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x
+                               WHERE x.cart_id = c.cart_id AND NOT x.has_email_rows AND x.sent_at < $2 OFFSET 0) x
     LEFT JOIN public.campaigns k ON k.campaign_id = x.campaign_id
-    WHERE NOT x.has_email_rows AND x.sent_at < $2
   ), per AS (
     SELECT e.cart_id,
            min(e.sent_at) FILTER (WHERE e.step = 1) AS s1, min(e.sent_at) FILTER (WHERE e.step = 2) AS s2,
