@@ -257,10 +257,26 @@ AS $$
              WHERE kpi.day_start(g::date) >= $1 AND kpi.day_start(g::date) < $2)::int AS n_in
     FROM span s
   ), rec AS (
-    SELECT recovered_campaign_id AS campaign_id, count(*) AS carts, sum(recovered_cents) AS cents
-    FROM kpi.cart_journey_carts($1 - INTERVAL '30 days', $2)
-    WHERE recovered AND recovered_at >= $1 AND recovered_at < $2
-    GROUP BY recovered_campaign_id
+    -- cart_journey_carts($1 - 30 days, $2) restricted to its recovered carts with the order in the
+    -- range, read only for carts marked recovered by email with an order: recovered there = that
+    -- order is valid and placed before to_ts and an email was sent before it; the recovering email
+    -- is the last one sent up to the order (later step first on a tie)
+    SELECT m.campaign_id, count(*) AS carts, sum(o.net_cents) AS cents
+    FROM public.carts c
+    CROSS JOIN LATERAL (SELECT o.placed_at, o.net_cents FROM public.order_keys o
+                        WHERE o.order_id = c.order_id AND o.valid AND o.placed_at >= $1 AND o.placed_at < $2 OFFSET 0) o
+    CROSS JOIN LATERAL (
+      SELECT x.campaign_id FROM (
+        SELECT e.campaign_id, e.sent_at, e.step FROM public.recovery_email_rows e
+        WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
+        UNION ALL
+        SELECT r.campaign_id, r.sent_at, coalesce(k.recovery_step, 1)::smallint
+        FROM public.recovery_emailed_carts r LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
+        WHERE r.cart_id = c.cart_id AND NOT r.has_email_rows AND r.sent_at <= o.placed_at
+      ) x
+      ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
+    WHERE c.created_at >= $1 - INTERVAL '30 days' AND c.created_at < $2 AND c.recovered_by_email AND c.order_id IS NOT NULL
+    GROUP BY m.campaign_id
   )
   SELECT d.campaign_id, d.name, d.recovery_step, kpi.money(d.cost_cents), d.n,
          round(d.cost_cents / 100.0 / NULLIF(d.n, 0), 2),

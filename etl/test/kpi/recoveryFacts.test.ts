@@ -138,8 +138,15 @@ describe('cart recovery facts, trigger-kept', () => {
     const own = await db.query<Row>(`SELECT opened_at FROM kpi.cart_recovery_email_events WHERE cart_id = 'K1'`);
     expect(own.rows).toEqual([{ opened_at: null }]);
     // ROI spans: RA's emails run 05-04 (K1) .. 05-07 (K4 step 1) local days = 4 days; RB's 05-05 .. 05-08 = 4.
-    const roi = await db.query<Row>(`SELECT campaign_id, campaign_days FROM kpi.recovery_roi_range('2026-05-01T04:00:00Z', '2026-05-10T04:00:00Z') ORDER BY campaign_id`);
-    expect(roi.rows).toEqual([{ campaign_id: 'RA', campaign_days: 4 }, { campaign_id: 'RB', campaign_days: 4 }]);
+    // Recovered in the range: K1 by RA (O1, 45.00), K3 by RB (O2, 30.00), as the journey counts them.
+    const range = `'2026-05-01T04:00:00Z', '2026-05-10T04:00:00Z'`;
+    const roi = await db.query<Row>(`SELECT campaign_id, campaign_days, carts_recovered::int AS n, recovered_revenue::text AS rev
+      FROM kpi.recovery_roi_range(${range}) ORDER BY campaign_id`);
+    expect(roi.rows).toEqual([{ campaign_id: 'RA', campaign_days: 4, n: 1, rev: '45.00' }, { campaign_id: 'RB', campaign_days: 4, n: 1, rev: '30.00' }]);
+    const journey = await db.query<Row>(`SELECT recovered_campaign_id AS campaign_id, count(*)::int AS n, kpi.money(sum(recovered_cents))::text AS rev
+      FROM kpi.cart_journey_carts(timestamptz '2026-05-01T04:00:00Z' - INTERVAL '30 days', '2026-05-10T04:00:00Z')
+      WHERE recovered AND recovered_at >= '2026-05-01T04:00:00Z' AND recovered_at < '2026-05-10T04:00:00Z' GROUP BY 1 ORDER BY 1`);
+    expect(journey.rows).toEqual(roi.rows.map((x) => ({ campaign_id: x.campaign_id, n: x.n, rev: x.rev })));
   });
 
   it('referral conversion follows the referred customer\'s first valid order as orders arrive, change and re-load', async () => {
