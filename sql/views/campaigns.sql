@@ -75,12 +75,14 @@ AS $$
 $$;
 
 -- Converted = the referred customer's first valid order was placed after the referral was sent.
+-- The first valid order is one probe of order_keys (migration 0110, trigger-kept from orders),
+-- made only for the referrals a day filter keeps, not a numbering of every order ever placed.
 CREATE VIEW kpi.referrals_daily AS
-WITH f AS (
-  SELECT customer_id, placed_at AS first_at FROM kpi.customer_orders WHERE seq = 1
-), r AS (
-  SELECT kpi.local_day(x.sent_at) AS day, (f.first_at IS NOT NULL AND f.first_at >= x.sent_at) AS converted
-  FROM public.referrals x LEFT JOIN f ON f.customer_id = x.referred_customer_id
+WITH r AS (
+  SELECT kpi.local_day(x.sent_at) AS day,
+         coalesce((SELECT min(k.placed_at) FROM public.order_keys k
+                   WHERE k.customer_id = x.referred_customer_id AND k.valid) >= x.sent_at, false) AS converted
+  FROM public.referrals x
 )
 SELECT kpi.day_start(day) AS time, day, count(*) AS referrals_sent,
        count(*) FILTER (WHERE converted) AS referrals_converted,

@@ -5,37 +5,35 @@
 -- ------------------------------------------------------------------ cart recovery
 -- Emailed = an abandoned cart that was sent a recovery email; recovered = the source marks it
 -- recovered by that email and it has an order. Recovered revenue is the order's item subtotal
--- minus discounts (valid orders only), before refunds.
+-- minus discounts (valid orders only), before refunds. Read from recovery_emailed_carts and its
+-- per-day totals (migration 0110, trigger-kept from carts and orders): counted by the email's
+-- day, these would otherwise join every cart to every order on each read.
 CREATE VIEW kpi.cart_recovery_carts AS
-SELECT c.cart_id, c.created_at, c.recovery_email_sent_at, kpi.local_day(c.recovery_email_sent_at) AS sent_day,
-       c.recovery_campaign_id,
-       (c.recovered_by_email AND c.order_id IS NOT NULL) AS recovered,
-       CASE WHEN c.recovered_by_email AND o.order_id IS NOT NULL THEN o.subtotal_cents - o.discount_cents ELSE 0 END AS recovered_cents
-FROM public.carts c
-LEFT JOIN public.orders o ON o.order_id = c.order_id AND o.status <> 'cancelled' AND NOT o.is_test
-WHERE c.recovery_email_sent_at IS NOT NULL;
+SELECT r.cart_id, r.created_at, r.sent_at AS recovery_email_sent_at, r.sent_day,
+       r.campaign_id AS recovery_campaign_id, r.recovered, r.recovered_cents
+FROM public.recovery_emailed_carts r;
 
 CREATE VIEW kpi.cart_recovery AS
 SELECT k.campaign_id, k.name AS campaign_name, k.recovery_step, k.variant,
-       count(r.cart_id) AS carts_emailed,
-       count(r.cart_id) FILTER (WHERE r.recovered) AS carts_recovered,
-       kpi.rate(count(r.cart_id) FILTER (WHERE r.recovered), count(r.cart_id)) AS recovery_rate,
-       kpi.money(coalesce(sum(r.recovered_cents), 0)) AS recovered_revenue,
+       coalesce(sum(d.carts_emailed), 0)::bigint AS carts_emailed,
+       coalesce(sum(d.carts_recovered), 0)::bigint AS carts_recovered,
+       kpi.rate(coalesce(sum(d.carts_recovered), 0), coalesce(sum(d.carts_emailed), 0)) AS recovery_rate,
+       kpi.money(coalesce(sum(d.recovered_cents), 0)) AS recovered_revenue,
        kpi.money(k.cost_cents) AS campaign_cost,
-       round(coalesce(sum(r.recovered_cents), 0) / NULLIF(k.cost_cents, 0)::numeric, 4) AS recovery_roi
+       round(coalesce(sum(d.recovered_cents), 0) / NULLIF(k.cost_cents, 0)::numeric, 4) AS recovery_roi
 FROM public.campaigns k
-LEFT JOIN kpi.cart_recovery_carts r ON r.recovery_campaign_id = k.campaign_id
+LEFT JOIN public.recovery_emailed_daily d ON d.campaign_id = k.campaign_id
 WHERE k.kind = 'cart_recovery'
 GROUP BY k.campaign_id, k.name, k.recovery_step, k.variant, k.cost_cents;
 
 CREATE VIEW kpi.cart_recovery_daily AS
-SELECT kpi.day_start(r.sent_day) AS time, r.sent_day AS day,
-       count(*) AS carts_emailed,
-       count(*) FILTER (WHERE r.recovered) AS carts_recovered,
-       kpi.rate(count(*) FILTER (WHERE r.recovered), count(*)) AS recovery_rate,
-       kpi.money(sum(r.recovered_cents)) AS recovered_revenue
-FROM kpi.cart_recovery_carts r
-GROUP BY r.sent_day;
+SELECT kpi.day_start(d.sent_day) AS time, d.sent_day AS day,
+       sum(d.carts_emailed)::bigint AS carts_emailed,
+       sum(d.carts_recovered)::bigint AS carts_recovered,
+       kpi.rate(sum(d.carts_recovered), sum(d.carts_emailed)) AS recovery_rate,
+       kpi.money(sum(d.recovered_cents)) AS recovered_revenue
+FROM public.recovery_emailed_daily d
+GROUP BY d.sent_day;
 
 -- ------------------------------------------------------------------ cart recovery over a range
 -- As cart_recovery, for the carts whose recovery email was sent in [from_ts, to_ts). Every
@@ -71,15 +69,17 @@ $$;
 -- cart row names (carts.recovery_email_sent_at / recovery_campaign_id).
 
 -- ------------------------------------------------------------------ emails per cart
+-- Read from the trigger-kept copies of migration 0110 (recovery_email_rows mirrors
+-- cart_recovery_emails; recovery_emailed_carts.has_email_rows says whether a cart has any), which
+-- a cart or a campaign reaches in one probe.
 CREATE VIEW kpi.cart_recovery_email_events AS
 SELECT e.cart_id, e.step, e.campaign_id, e.sent_at, e.opened_at, e.clicked_at
-FROM public.cart_recovery_emails e
+FROM public.recovery_email_rows e
 UNION ALL
-SELECT c.cart_id, coalesce(k.recovery_step, 1)::smallint, c.recovery_campaign_id, c.recovery_email_sent_at, NULL::timestamptz, NULL::timestamptz
-FROM public.carts c
-LEFT JOIN public.campaigns k ON k.campaign_id = c.recovery_campaign_id
-WHERE c.recovery_email_sent_at IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM public.cart_recovery_emails e WHERE e.cart_id = c.cart_id);
+SELECT c.cart_id, coalesce(k.recovery_step, 1)::smallint, c.campaign_id, c.sent_at, NULL::timestamptz, NULL::timestamptz
+FROM public.recovery_emailed_carts c
+LEFT JOIN public.campaigns k ON k.campaign_id = c.campaign_id
+WHERE NOT c.has_email_rows;
 
 -- ------------------------------------------------------------------ one row per cart
 -- Carts created in [from_ts, to_ts), as known at to_ts: only emails sent, opens, clicks and
@@ -88,7 +88,9 @@ WHERE c.recovery_email_sent_at IS NOT NULL
 -- latest). Recovered = abandoned, marked recovered by email, and its valid order placed before
 -- to_ts; the recovering email is the last one sent before the order. customer_type is the
 -- customer's standing when the cart was created: returning with an earlier valid order, new
--- without, guest without a customer.
+-- without, guest without a customer. Orders are looked up in order_keys and emails in
+-- recovery_email_rows / recovery_emailed_carts (migration 0110): one probe per cart, whatever the
+-- history.
 CREATE FUNCTION kpi.cart_journey_carts(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
                abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
@@ -100,19 +102,27 @@ SET search_path = pg_catalog, public
 AS $$
   WITH c AS (
     SELECT c.cart_id, c.created_at, c.customer_id, c.subtotal_cents, c.last_activity_at, c.recovered_by_email,
-           o.order_id, o.placed_at AS order_at, o.subtotal_cents - o.discount_cents AS order_cents,
+           o.order_id, o.placed_at AS order_at, o.net_cents AS order_cents,
            CASE WHEN c.customer_id IS NULL THEN 'guest'
-                WHEN fo.first_at < c.created_at THEN 'returning'
+                -- an earlier valid order (the cart was created before to_ts, so before to_ts too)
+                WHEN EXISTS (SELECT 1 FROM public.order_keys p
+                             WHERE p.customer_id = c.customer_id AND p.valid AND p.placed_at < c.created_at) THEN 'returning'
                 ELSE 'new' END AS customer_type
     FROM public.carts c
-    LEFT JOIN public.orders o ON o.order_id = c.order_id AND o.status <> 'cancelled' AND NOT o.is_test AND o.placed_at < $2
-    -- one pass over orders for every customer's first valid order, not a lookup per cart
-    LEFT JOIN (SELECT p.customer_id, min(p.placed_at) AS first_at FROM public.orders p
-               WHERE p.customer_id IS NOT NULL AND p.status <> 'cancelled' AND NOT p.is_test AND p.placed_at < $2
-               GROUP BY p.customer_id) fo ON fo.customer_id = c.customer_id
+    -- per-cart probes (OFFSET 0 keeps them lateral): a generic plan cannot tell how many carts
+    -- the range holds and would otherwise hash every order and every email
+    LEFT JOIN LATERAL (SELECT o.order_id, o.placed_at, o.net_cents FROM public.order_keys o
+                       WHERE o.order_id = c.order_id AND o.valid AND o.placed_at < $2 OFFSET 0) o ON true
     WHERE c.created_at >= $1 AND c.created_at < $2
   ), e AS (
-    SELECT x.* FROM kpi.cart_recovery_email_events x JOIN c ON c.cart_id = x.cart_id WHERE x.sent_at < $2
+    SELECT x.cart_id, x.step, x.campaign_id, x.sent_at, x.opened_at, x.clicked_at
+    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_email_rows x
+                               WHERE x.cart_id = c.cart_id AND x.sent_at < $2 OFFSET 0) x
+    UNION ALL
+    SELECT x.cart_id, coalesce(k.recovery_step, 1)::smallint, x.campaign_id, x.sent_at, NULL::timestamptz, NULL::timestamptz
+    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x
+                               WHERE x.cart_id = c.cart_id AND NOT x.has_email_rows AND x.sent_at < $2 OFFSET 0) x
+    LEFT JOIN public.campaigns k ON k.campaign_id = x.campaign_id
   ), per AS (
     SELECT e.cart_id,
            min(e.sent_at) FILTER (WHERE e.step = 1) AS s1, min(e.sent_at) FILTER (WHERE e.step = 2) AS s2,
@@ -227,23 +237,46 @@ RETURNS TABLE (campaign_id text, campaign_name text, recovery_step smallint, cam
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH span AS (
-    SELECT k.campaign_id, k.name, k.recovery_step, k.cost_cents,
-           kpi.local_day(coalesce(k.started_at, min(e.sent_at))) AS d0,
-           greatest(kpi.local_day(coalesce(k.started_at, min(e.sent_at))), kpi.local_day(max(e.sent_at))) AS d1
-    FROM public.campaigns k LEFT JOIN kpi.cart_recovery_email_events e ON e.campaign_id = k.campaign_id
+  WITH ends AS (
+    -- first and last email of each campaign: index ends of the trigger-kept email copies (0110)
+    SELECT k.campaign_id, k.name, k.recovery_step, k.cost_cents, k.started_at,
+           least((SELECT min(e.sent_at) FROM public.recovery_email_rows e WHERE e.campaign_id = k.campaign_id),
+                 (SELECT min(c.sent_at) FROM public.recovery_emailed_carts c WHERE c.campaign_id = k.campaign_id AND NOT c.has_email_rows)) AS first_at,
+           greatest((SELECT max(e.sent_at) FROM public.recovery_email_rows e WHERE e.campaign_id = k.campaign_id),
+                    (SELECT max(c.sent_at) FROM public.recovery_emailed_carts c WHERE c.campaign_id = k.campaign_id AND NOT c.has_email_rows)) AS last_at
+    FROM public.campaigns k
     WHERE k.kind = 'cart_recovery'
-    GROUP BY k.campaign_id, k.name, k.recovery_step, k.cost_cents, k.started_at
+  ), span AS (
+    SELECT e.campaign_id, e.name, e.recovery_step, e.cost_cents,
+           kpi.local_day(coalesce(e.started_at, e.first_at)) AS d0,
+           greatest(kpi.local_day(coalesce(e.started_at, e.first_at)), kpi.local_day(e.last_at)) AS d1
+    FROM ends e
   ), days AS (
     SELECT s.*, coalesce(s.d1 - s.d0 + 1, 0) AS n,
            (SELECT count(*) FROM generate_series(s.d0::timestamp, s.d1::timestamp, INTERVAL '1 day') g
              WHERE kpi.day_start(g::date) >= $1 AND kpi.day_start(g::date) < $2)::int AS n_in
     FROM span s
   ), rec AS (
-    SELECT recovered_campaign_id AS campaign_id, count(*) AS carts, sum(recovered_cents) AS cents
-    FROM kpi.cart_journey_carts($1 - INTERVAL '30 days', $2)
-    WHERE recovered AND recovered_at >= $1 AND recovered_at < $2
-    GROUP BY recovered_campaign_id
+    -- cart_journey_carts($1 - 30 days, $2) restricted to its recovered carts with the order in the
+    -- range, read only for carts marked recovered by email with an order: recovered there = that
+    -- order is valid and placed before to_ts and an email was sent before it; the recovering email
+    -- is the last one sent up to the order (later step first on a tie)
+    SELECT m.campaign_id, count(*) AS carts, sum(o.net_cents) AS cents
+    FROM public.carts c
+    CROSS JOIN LATERAL (SELECT o.placed_at, o.net_cents FROM public.order_keys o
+                        WHERE o.order_id = c.order_id AND o.valid AND o.placed_at >= $1 AND o.placed_at < $2 OFFSET 0) o
+    CROSS JOIN LATERAL (
+      SELECT x.campaign_id FROM (
+        SELECT e.campaign_id, e.sent_at, e.step FROM public.recovery_email_rows e
+        WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
+        UNION ALL
+        SELECT r.campaign_id, r.sent_at, coalesce(k.recovery_step, 1)::smallint
+        FROM public.recovery_emailed_carts r LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
+        WHERE r.cart_id = c.cart_id AND NOT r.has_email_rows AND r.sent_at <= o.placed_at
+      ) x
+      ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
+    WHERE c.created_at >= $1 - INTERVAL '30 days' AND c.created_at < $2 AND c.recovered_by_email AND c.order_id IS NOT NULL
+    GROUP BY m.campaign_id
   )
   SELECT d.campaign_id, d.name, d.recovery_step, kpi.money(d.cost_cents), d.n,
          round(d.cost_cents / 100.0 / NULLIF(d.n, 0), 2),
@@ -268,7 +301,8 @@ AS $$
            count(DISTINCT j.cart_id) FILTER (WHERE j.recovered) AS rec
     FROM kpi.cart_journey_carts($1, $2) j
     JOIN public.cart_lines l ON l.cart_id = j.cart_id AND l.created_at = j.created_at
-    WHERE j.abandoned_at IS NOT NULL
+    -- the carts' own creation range, so only its chunks of cart_lines are read
+    WHERE j.abandoned_at IS NOT NULL AND l.created_at >= $1 AND l.created_at < $2
     GROUP BY l.sku
   )
   SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents), a.rec

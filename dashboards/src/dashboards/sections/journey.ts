@@ -31,7 +31,9 @@ export function journeyPanels(role: Role, cat: KpiCatalog): PanelSpec[] {
       h: 10,
       unit: 'short',
       description: cat.get('cart_journey').definition,
-      queries: [sql(`SELECT ${journeyLabel} AS stage, carts FROM ${S}.cart_journey(${range}) ORDER BY stage_no`, ['stage', 'carts'])],
+      // the same stages and counts as the table beside it: one journey per load, not two
+      queries: [],
+      reuse: { panelId: 132, fields: ['stage', 'carts'] },
     }),
     table({
       id: 132,
