@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type Redis from 'ioredis';
 import type { Principal, TokenVerifier } from '../../auth';
 import { problemSchema } from '../../problem';
+import { batchedRedisStore } from '../../rateLimitStore';
 import { dashboardRoutes, type DashboardRoutesOptions } from './dashboard';
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export interface ApiOptions extends DashboardRoutesOptions {
   /** Rate-limit counters are shared through Redis when given (one budget across daemons). */
   redis: Redis | null;
   redisPrefix?: string;
+  /** Share of a token's budget a replica may count before telling Redis (default 1 %; 0 = every request). */
+  rateLimitSlack?: number;
 }
 
 export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
@@ -61,8 +64,9 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
     // After auth, so the budget belongs to the verified token, not to whatever header was sent.
     hook: 'preHandler',
     keyGenerator: (req) => req.principal?.tokenId ?? `ip:${req.ip}`,
-    redis: opts.redis ?? undefined,
-    nameSpace: `${opts.redisPrefix ?? 'kpi:api:'}rl:`,
+    // One budget per token across replicas, counted locally and sent to Redis in batches (bounded
+    // error, see rateLimitStore.ts): no Redis round trip per request. Without Redis, per process.
+    store: opts.redis ? batchedRedisStore({ redis: opts.redis, nameSpace: `${opts.redisPrefix ?? 'kpi:api:'}rl:`, slackRatio: opts.rateLimitSlack }) : undefined,
     // Redis down: serve rather than refuse everyone.
     skipOnError: true,
     allowList: (req) => !req.routeOptions.config.roles,
