@@ -72,7 +72,9 @@ function load(url: string, token: string, durationS: number, onStart?: () => voi
   });
 }
 
-async function startServer(db: Db, redis: Redis | null, prefix: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function startServer(db: Db, shared: Redis | null, prefix: string): Promise<{ url: string; close: () => Promise<void> }> {
+  // The server's own connection (as the daemon has), closed with its cache and its first level's subscription.
+  const redis = shared ? await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
   const cache: KpiCache = redis ? new RedisKpiCache(redis, { prefix }) : new MemoryKpiCache();
   const server = await buildHttpServer({
     db,
@@ -88,7 +90,13 @@ async function startServer(db: Db, redis: Redis | null, prefix: string): Promise
     redisPrefix: prefix,
   });
   await server.listen({ host: '127.0.0.1', port: 0 });
-  return { url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    close: async () => {
+      await server.close();
+      await cache.close();
+    },
+  };
 }
 
 async function warm(url: string, token: string): Promise<void> {

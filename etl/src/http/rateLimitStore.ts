@@ -2,18 +2,19 @@
  * A store for @fastify/rate-limit (its `store` option) that keeps the limit per token across
  * replicas through Redis without a Redis round trip per request.
  *
- * Each process counts requests locally and adds them to the shared Redis counter in batches: when
- * a key's unsent count exceeds its slack, and at the latest every `flushMs`. A request is judged
- * on the last count Redis returned plus what this process has not sent yet. The error is bounded:
- * every other replica can hold at most `slack` (+ what arrives during one flush round trip) unsent
- * requests, so a token gets at most max + (replicas − 1) × slack requests per window, and never
- * fewer than max. `slack` is `floor(max × slackRatio)` (1 % by default): a small budget (slack 0)
- * is counted in Redis on every request, exactly as the plugin's own Redis store counts.
+ * Each process admits up to `slack` requests per key on its own and adds them to the shared Redis
+ * counter in batches (when half the slack is unsent, and at the latest every `flushMs`). A request
+ * admitted locally is judged on the last count Redis returned plus what this process has counted
+ * since; once a process holds `slack` requests Redis has not confirmed yet, further requests are
+ * counted in Redis before they are judged (exact, on the count Redis returns), until the batches
+ * are acknowledged. So every replica has at most `slack` admitted requests Redis does not know of:
+ * a token gets at most max + (replicas − 1) × slack requests per window, never fewer than max.
+ * `slack` is `floor(max × slackRatio)` (1 % by default); a small budget (slack 0) is counted in
+ * Redis on every request, exactly as the plugin's own Redis store counts.
  *
  * The window is Redis's: the key's PTTL, set when its first batch arrives (fixed window per token,
- * shared by every replica). With Redis unreachable, the local counts keep limiting per process
- * (and are sent once it answers again); a slack-0 key then lets requests through, as the plugin's
- * `skipOnError` does.
+ * shared by every replica). With Redis unreachable, each process keeps limiting on its own count
+ * (sent once Redis answers again).
  */
 import type Redis from 'ioredis';
 import { recordCacheError } from './metrics';
@@ -100,28 +101,35 @@ export class BatchedRedisStore {
       }
     }
     const slack = Math.floor(max * this.slackRatio);
-    if (slack === 0) {
-      // Exact: this request is counted in Redis before it is judged.
+    if (c.unsent + c.sending >= slack) {
+      // Exact: this request is counted in Redis before it is judged, on the position Redis gave it
+      // (plus what this process admitted and has not sent).
       c.sending++;
       this.send(key, c, 1).then(
-        () => cb(null, { current: c.shared + c.unsent + c.sending, ttl: Math.max(0, c.windowEnd - Date.now()) }),
-        (err: Error) => cb(err),
+        (count) => cb(null, { current: count + c.unsent, ttl: Math.max(0, c.windowEnd - Date.now()) }),
+        () => {
+          // Redis unreachable: counted and judged here (sent with a later batch when it answers).
+          c.unsent++;
+          this.schedule();
+          cb(null, { current: c.shared + c.unsent + c.sending, ttl: Math.max(0, c.windowEnd - Date.now()) });
+        },
       );
       return;
     }
     c.unsent++;
-    if (c.unsent > slack) this.flushKey(key, c);
+    if (c.unsent * 2 >= slack) this.flushKey(key, c);
     else this.schedule();
     cb(null, { current: c.shared + c.unsent + c.sending, ttl: c.windowEnd - now });
   }
 
-  /** Adds `n` to the key in Redis and takes its count and window from the answer. */
-  private async send(key: string, c: Counter, n: number): Promise<void> {
+  /** Adds `n` to the key in Redis, takes its count and window from the answer, returns the count. */
+  private async send(key: string, c: Counter, n: number): Promise<number> {
     try {
       const [count, ttl] = await (this.o.redis as Redis & { rlAdd(k: string, n: number, w: number): Promise<[number, number]> }).rlAdd(this.prefix + key, n, c.window);
       c.sending -= n;
       c.shared = count;
       c.windowEnd = Date.now() + ttl;
+      return count;
     } catch (err) {
       c.sending -= n;
       recordCacheError('rate-limit');

@@ -25,6 +25,8 @@ export interface HttpDeps {
   currency: string;
   dbIdentity: string;
   rateLimitPerMin: number;
+  /** Share of a token's budget a replica counts locally before telling Redis (default 1 %). */
+  rateLimitSlack?: number;
   /** A source whose last successful sync is older than this makes /readyz fail (0 = not checked). */
   readyMaxSyncAgeS: number;
   redisPrefix?: string;
@@ -58,6 +60,7 @@ export function routePlugins(deps: HttpDeps): RoutePlugin[] {
           currency: deps.currency,
           dbIdentity: deps.dbIdentity,
           rateLimitPerMin: deps.rateLimitPerMin,
+          rateLimitSlack: deps.rateLimitSlack,
           redis: deps.redis,
           redisPrefix: deps.redisPrefix,
           ttls: deps.ttls,
