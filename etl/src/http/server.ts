@@ -97,10 +97,12 @@ export async function buildHttpServer(deps: HttpDeps, plugins: RoutePlugin[] = r
   });
   installProblemHandlers(app, (err) => deps.log.error('http request failed', { error: err instanceof Error ? err.message : String(err) }));
 
-  app.addHook('onResponse', async (req, reply) => {
+  // Callback style, not async: no promise per request for work that is synchronous.
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     deps.requestStats?.record(route, reply.statusCode, reply.elapsedTime);
+    done();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
