@@ -52,9 +52,21 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
     },
   });
 
-  app.addHook('onRequest', async (req) => {
-    if (!req.routeOptions.config.roles) return;
-    req.principal = await opts.verifier.verify(req.headers.authorization);
+  // Callback style: a token already verified is a synchronous look-up, with no promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.routeOptions.config.roles) return done();
+    const known = opts.verifier.known(req.headers.authorization);
+    if (known) {
+      req.principal = known;
+      return done();
+    }
+    opts.verifier.verify(req.headers.authorization).then(
+      (p) => {
+        req.principal = p;
+        done();
+      },
+      (err: Error) => done(err),
+    );
   });
 
   await app.register(rateLimit, {
