@@ -72,7 +72,9 @@ function load(url: string, token: string, durationS: number, onStart?: () => voi
   });
 }
 
-async function startServer(db: Db, redis: Redis | null, prefix: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function startServer(db: Db, shared: Redis | null, prefix: string): Promise<{ url: string; close: () => Promise<void> }> {
+  // The server's own connection (as the daemon has), closed with its cache and its first level's subscription.
+  const redis = shared ? await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
   const cache: KpiCache = redis ? new RedisKpiCache(redis, { prefix }) : new MemoryKpiCache();
   const server = await buildHttpServer({
     db,
@@ -88,7 +90,13 @@ async function startServer(db: Db, redis: Redis | null, prefix: string): Promise
     redisPrefix: prefix,
   });
   await server.listen({ host: '127.0.0.1', port: 0 });
-  return { url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    close: async () => {
+      await server.close();
+      await cache.close();
+    },
+  };
 }
 
 async function warm(url: string, token: string): Promise<void> {
@@ -104,11 +112,14 @@ const rows: Array<Record<string, string | number>> = [];
  * Besides wall-clock figures (which depend on what else the machine runs: the load average is
  * printed), the server's own CPU time per request, which does not: 1e6 ÷ it = req/s one core can serve.
  */
-function report(mode: string, phase: string, r: LoadResult, cpuUs: number, extra = ''): void {
+function report(mode: string, phase: string, r: LoadResult, cpuUs: number, redisUs: number, clientUs: number, extra = ''): void {
+  const clientPerReq = r.requests > 0 ? Math.round(clientUs / r.requests) : 0;
   const perReq = r.requests > 0 ? Math.round(cpuUs / r.requests) : 0;
-  rows.push({ client: CLIENT, mode, phase, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, requests: r.requests, 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU µs/req': perReq, load: os.loadavg()[0]!.toFixed(1), note: extra });
+  // The shared redis-server: other clients' commands count too, so this is an upper bound.
+  const redisPerReq = r.requests > 0 ? Math.round((10 * redisUs) / r.requests) / 10 : 0;
+  rows.push({ client: CLIENT, mode, phase, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, requests: r.requests, 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU µs/req': perReq, 'redis CPU µs/req': redisPerReq, 'client CPU µs/req': clientPerReq, load: os.loadavg()[0]!.toFixed(1), note: extra });
   process.stdout.write(
-    `${mode.padEnd(11)} ${phase.padEnd(10)} ${String(Math.round(r.rps)).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(5)} ms   max ${String(r.max).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}   server CPU ${perReq} µs/req (≈ ${perReq ? Math.round(1e6 / perReq) : '-'} req/s per core)   load avg ${os.loadavg()[0]!.toFixed(1)}${extra ? `   ${extra}` : ''}\n`,
+    `${mode.padEnd(11)} ${phase.padEnd(10)} ${String(Math.round(r.rps)).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(5)} ms   max ${String(r.max).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}   server CPU ${perReq} µs/req (≈ ${perReq ? Math.round(1e6 / perReq) : '-'} req/s per core)   redis-server CPU ${redisPerReq} µs/req   ${CLIENT} CPU ${clientPerReq} µs/req (${r.rps > 0 ? Math.round((clientUs / 1e6 / (r.requests / r.rps)) * 100) : 0} % of a core)   load avg ${os.loadavg()[0]!.toFixed(1)}${extra ? `   ${extra}` : ''}\n`,
   );
 }
 
@@ -129,10 +140,38 @@ function serverCpuUs(): number {
   }
 }
 
-async function measured(fn: () => Promise<LoadResult>): Promise<[LoadResult, number]> {
+/** CPU time (µs) redis-server has used (INFO cpu): its share of the two cores is the API's too. */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const f = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return Math.round((f('used_cpu_user') + f('used_cpu_sys')) * 1e6);
+}
+
+let benchRedis: Redis | null = null;
+
+/**
+ * CPU time (µs) of this process's reaped children (cutime + cstime of /proc/self/stat): across one
+ * load run, the load generator's (it is a direct child, reaped when it exits), to see whether the
+ * client rather than the server is the limit. 0 where /proc is absent.
+ */
+function reapedChildrenCpuUs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
+async function measured(fn: () => Promise<LoadResult>): Promise<[LoadResult, number, number, number]> {
   const c0 = serverCpuUs();
+  const r0 = benchRedis ? await redisCpuUs(benchRedis) : 0;
+  const k0 = reapedChildrenCpuUs();
   const r = await fn();
-  return [r, serverCpuUs() - c0];
+  const cpu = serverCpuUs() - c0;
+  const client = reapedChildrenCpuUs() - k0;
+  return [r, cpu, benchRedis ? (await redisCpuUs(benchRedis)) - r0 : 0, client];
 }
 
 async function runMode(mode: string, redis: Redis, token: string): Promise<void> {
@@ -186,8 +225,8 @@ async function runMode(mode: string, redis: Redis, token: string): Promise<void>
       session.disconnect();
     }
     let busyMs: Promise<number> | null = null;
-    const [r, cpu] = await measured(() => load(srv.url, token, 5, () => (busyMs = busy())));
-    report(mode, '5-s query', r, cpu, `(the query took ${busyMs ? await busyMs : '?'} ms)`);
+    const [r, cpu, redisCpu, clientCpu] = await measured(() => load(srv.url, token, 5, () => (busyMs = busy())));
+    report(mode, '5-s query', r, cpu, redisCpu, clientCpu, `(the query took ${busyMs ? await busyMs : '?'} ms)`);
   } finally {
     await srv.close();
     const keys = await redis.keys(`${prefix}*`);
@@ -203,8 +242,9 @@ async function runMode(mode: string, redis: Redis, token: string): Promise<void>
 async function main(): Promise<void> {
   logger.silent = true;
   const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  benchRedis = redis;
   const token = await issueToken({ role: 'admin', ttlS: 3600, secret: SECRET });
-  process.stdout.write(`KPI API load (${CLIENT}): ${CONNECTIONS} connections, ${DURATION_S} s idle + 5 s during a 5-second database query, ${PATHS.length} cached endpoints, Redis cache and rate limit\n`);
+  process.stdout.write(`KPI API load (${CLIENT}): ${CONNECTIONS} connections, ${DURATION_S} s idle + 5 s during a 5-second database query, ${PATHS.length} cached endpoints, Redis cache (each process with its first level) and rate limit (batched); wrk -t1, neither it nor the server pinned to a CPU\n`);
   try {
     for (const mode of MODES) await runMode(mode, redis, token);
   } finally {

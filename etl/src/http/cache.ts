@@ -8,6 +8,14 @@
  * "all" when it depends on the whole history); `invalidateDays` drops the entries of those days.
  * A global generation counter makes a computation that started before an invalidation discard
  * its result instead of storing a value that is already stale.
+ *
+ * In front of Redis, each process keeps a first-level copy of the bodies it has read (see
+ * `FirstLevel`): a hit then costs a map look-up instead of a Redis round trip. An L1 copy expires
+ * when its Redis entry does (its remaining PTTL is read with the value); early invalidation reaches
+ * every replica's L1 through a Redis pub/sub message that the invalidation script publishes
+ * atomically with the deletion; and L1 is only trusted while this process's subscription is live
+ * — on a lost connection it is emptied and bypassed (Redis down → answered from the database, as
+ * without L1) until the subscription is back, so a missed message can never leave a stale copy.
  */
 import type Redis from 'ioredis';
 import { recordCacheError } from './metrics';
@@ -140,8 +148,9 @@ for i = 3, #KEYS do
 end
 return 1`;
 
-// Drops the entries indexed under the given day sets. KEYS: generation key, day sets...;
-// ARGV: value-key prefix.
+// Drops the entries indexed under the given day sets and tells every replica's first-level cache,
+// in the same atomic step (a replica can never read the deleted value after the message).
+// KEYS: generation key, day sets...; ARGV: value-key prefix, channel, message (the days, JSON).
 const INVALIDATE = `
 redis.call('incr', KEYS[1])
 local n = 0
@@ -150,9 +159,66 @@ for i = 2, #KEYS do
   for _, m in ipairs(members) do n = n + redis.call('del', ARGV[1] .. m) end
   redis.call('del', KEYS[i])
 end
+redis.call('publish', ARGV[2], ARGV[3])
 return n`;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * The process-local copies of Redis entries. Each copy keeps the instant its Redis entry expires
+ * and the days it depends on; `generation` moves on every invalidation seen (local or from the
+ * channel), so a value read from Redis before an invalidation was heard of is not kept.
+ */
+class FirstLevel {
+  private readonly entries = new Map<string, { out: CacheOutcome; expiresAt: number; days: string[] }>();
+  private readonly byDay = new Map<string, Set<string>>();
+  generation = 0;
+
+  constructor(private readonly maxEntries: number) {}
+
+  get(key: string, now: number): CacheOutcome | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    if (e.expiresAt > now) return e.out;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, body: Buffer, expiresAt: number, days: string[]): void {
+    if (this.entries.size >= this.maxEntries) {
+      const now = Date.now();
+      for (const [k, v] of this.entries) if (v.expiresAt <= now) this.entries.delete(k);
+      // Still full of live entries: start over rather than grow (a bound, not an eviction policy).
+      if (this.entries.size >= this.maxEntries) this.clear();
+    }
+    this.entries.set(key, { out: outcome(body, true), expiresAt, days });
+    for (const d of days) {
+      let s = this.byDay.get(d);
+      if (!s) this.byDay.set(d, (s = new Set()));
+      s.add(key);
+    }
+  }
+
+  invalidate(days: string[]): void {
+    this.generation++;
+    for (const d of [...days, ALL]) {
+      const keys = this.byDay.get(d);
+      if (!keys) continue;
+      for (const k of keys) this.entries.delete(k);
+      this.byDay.delete(d);
+    }
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+    this.byDay.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
 
 export interface RedisCacheOptions {
   /** Namespace of every key (tests use a unique one per run). */
@@ -161,6 +227,8 @@ export interface RedisCacheOptions {
   lockMs?: number;
   /** How long a caller waits for another process's computation before computing itself. */
   waitMs?: number;
+  /** Entries of the process-local first level (0 = no first level: every look-up asks Redis). */
+  l1MaxEntries?: number;
 }
 
 export class RedisKpiCache implements KpiCache {
@@ -168,15 +236,74 @@ export class RedisKpiCache implements KpiCache {
   readonly prefix: string;
   private readonly lockMs: number;
   private readonly waitMs: number;
-  private readonly flight = new SingleFlight<Buffer>();
+  /** One Redis read-or-compute per key at a time in this process. */
+  private readonly flight = new SingleFlight<{ body: Buffer; hit: boolean }>();
   private readonly token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
   /** Longest TTL seen, so the day indexes outlive every entry they point at. */
   private maxTtlS = 3600;
+  private readonly l1: FirstLevel | null;
+  /** The invalidation channel's connection (a subscriber connection serves nothing else). */
+  private readonly sub: Redis | null;
+  /** True while the subscription is confirmed: only then may L1 answer. */
+  private l1Live = false;
+  private closed = false;
 
   constructor(private readonly redis: Redis, opts: RedisCacheOptions = {}) {
     this.prefix = opts.prefix ?? 'kpi:api:';
     this.lockMs = opts.lockMs ?? 15_000;
     this.waitMs = opts.waitMs ?? 10_000;
+    const max = opts.l1MaxEntries ?? 10_000;
+    this.l1 = max > 0 ? new FirstLevel(max) : null;
+    this.sub = this.l1 ? this.subscribe() : null;
+  }
+
+  get channel(): string {
+    return `${this.prefix}invalidate`;
+  }
+
+  /** Entries held in this process's first level (diagnostics and tests). */
+  get l1Size(): number {
+    return this.l1?.size ?? 0;
+  }
+
+  /** Whether the first level may currently answer (its subscription is live). */
+  get l1Active(): boolean {
+    return this.l1Live && this.redis.status === 'ready';
+  }
+
+  private subscribe(): Redis {
+    // Its own connection, re-subscribed by hand on every (re)connect so `l1Live` says exactly when
+    // messages can arrive; a dropped connection empties L1 (messages may have been missed).
+    const sub = this.redis.duplicate({ lazyConnect: true, autoResubscribe: false, enableOfflineQueue: true, commandTimeout: undefined });
+    const down = () => {
+      this.l1Live = false;
+      this.l1?.clear();
+    };
+    sub.on('error', () => undefined);
+    sub.on('close', down);
+    sub.on('end', down);
+    sub.on('ready', () => {
+      if (this.closed) return;
+      sub.subscribe(this.channel).then(
+        () => {
+          this.l1?.clear();
+          this.l1Live = !this.closed;
+        },
+        () => down(),
+      );
+    });
+    sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
+      let days: string[];
+      try {
+        days = JSON.parse(message.toString('utf8')) as string[];
+      } catch {
+        days = [];
+        this.l1?.clear();
+      }
+      this.l1?.invalidate(days);
+    });
+    sub.connect().catch(() => undefined);
+    return sub;
   }
 
   valueKey(key: string): string {
@@ -192,17 +319,40 @@ export class RedisKpiCache implements KpiCache {
   }
 
   async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
+    const l1 = this.l1;
+    if (l1 !== null && this.l1Live && this.redis.status === 'ready') {
+      const hit = l1.get(spec.key, Date.now());
+      if (hit !== undefined) return hit;
+    }
+    const { promise } = this.flight.run(spec.key, () => this.readOrCompute(spec, compute));
+    const r = await promise;
+    return outcome(r.body, r.hit);
+  }
+
+  /** Redis read (value and remaining TTL), else one computation across processes. */
+  private async readOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<{ body: Buffer; hit: boolean }> {
+    const gen = this.l1?.generation ?? 0;
     let cached: Buffer | null;
+    let pttl: number;
     try {
-      cached = await this.redis.getBuffer(this.valueKey(spec.key));
+      // Two commands, one round trip (auto-pipelining).
+      [cached, pttl] = await Promise.all([this.redis.getBuffer(this.valueKey(spec.key)), this.l1 ? this.redis.pttl(this.valueKey(spec.key)) : Promise.resolve(-1)]);
     } catch {
       // Redis down: answer from the database, still one computation per key in this process.
       recordCacheError('get');
-      return outcome(await this.flight.run(spec.key, async () => Buffer.from(await compute(), 'utf8')).promise, false);
+      return { body: Buffer.from(await compute(), 'utf8'), hit: false };
     }
-    if (cached !== null) return outcome(cached, true);
-    const { promise } = this.flight.run(spec.key, () => this.computeOnce(spec, compute));
-    return outcome(await promise, false);
+    if (cached !== null) {
+      this.keep(spec, cached, pttl, gen);
+      return { body: cached, hit: true };
+    }
+    return { body: await this.computeOnce(spec, compute), hit: false };
+  }
+
+  /** Copies a value into L1 for the rest of its Redis lifetime, unless an invalidation came meanwhile. */
+  private keep(spec: CacheSpec, body: Buffer, pttlMs: number, gen: number): void {
+    if (!this.l1 || pttlMs <= 0 || gen !== this.l1.generation || !this.l1Live) return;
+    this.l1.set(spec.key, body, Date.now() + pttlMs, daysOfSpec(spec));
   }
 
   /** One computation per key across processes: the lock holder computes, the others wait for its value. */
@@ -211,6 +361,7 @@ export class RedisKpiCache implements KpiCache {
     const lockToken = `${this.token}:${Math.random().toString(36).slice(2)}`;
     let locked = false;
     let gen = '0';
+    const l1Gen = this.l1?.generation ?? 0;
     try {
       locked = (await this.redis.set(lockKey, lockToken, 'PX', this.lockMs, 'NX')) === 'OK';
       if (!locked) {
@@ -226,9 +377,14 @@ export class RedisKpiCache implements KpiCache {
       const value = Buffer.from(await compute(), 'utf8');
       this.maxTtlS = Math.max(this.maxTtlS, spec.ttlS);
       const days = daysOfSpec(spec);
-      await this.redis
+      const stored = await this.redis
         .eval(STORE, 2 + days.length, this.valueKey(spec.key), this.genKey, ...days.map((d) => this.dayKey(d)), value, String(spec.ttlS), gen, spec.key, String(this.maxTtlS + 60))
-        .catch(() => recordCacheError('set'));
+        .catch(() => {
+          recordCacheError('set');
+          return 0;
+        });
+      // Kept locally only what Redis kept (same TTL), and only if no invalidation was heard of since.
+      if (Number(stored) === 1) this.keep(spec, value, spec.ttlS * 1000, l1Gen);
       return value;
     } finally {
       if (locked) await this.redis.eval(RELEASE, 1, lockKey, lockToken).catch(() => recordCacheError('unlock'));
@@ -248,9 +404,12 @@ export class RedisKpiCache implements KpiCache {
   }
 
   async invalidateDays(days: string[]): Promise<number> {
-    const sets = [...new Set([...days, ALL])].map((d) => this.dayKey(d));
+    const all = [...new Set([...days, ALL])];
+    // This process at once; the others when the script's message reaches them.
+    this.l1?.invalidate(all);
+    const sets = all.map((d) => this.dayKey(d));
     try {
-      return Number(await this.redis.eval(INVALIDATE, 1 + sets.length, this.genKey, ...sets, `${this.prefix}v:`));
+      return Number(await this.redis.eval(INVALIDATE, 1 + sets.length, this.genKey, ...sets, `${this.prefix}v:`, this.channel, JSON.stringify(all)));
     } catch {
       recordCacheError('invalidate');
       return 0;
@@ -258,6 +417,10 @@ export class RedisKpiCache implements KpiCache {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.l1Live = false;
+    this.l1?.clear();
+    this.sub?.disconnect();
     this.redis.disconnect();
   }
 }

@@ -25,6 +25,8 @@ export interface HttpDeps {
   currency: string;
   dbIdentity: string;
   rateLimitPerMin: number;
+  /** Share of a token's budget a replica counts locally before telling Redis (default 1 %). */
+  rateLimitSlack?: number;
   /** A source whose last successful sync is older than this makes /readyz fail (0 = not checked). */
   readyMaxSyncAgeS: number;
   redisPrefix?: string;
@@ -58,6 +60,7 @@ export function routePlugins(deps: HttpDeps): RoutePlugin[] {
           currency: deps.currency,
           dbIdentity: deps.dbIdentity,
           rateLimitPerMin: deps.rateLimitPerMin,
+          rateLimitSlack: deps.rateLimitSlack,
           redis: deps.redis,
           redisPrefix: deps.redisPrefix,
           ttls: deps.ttls,
@@ -94,10 +97,12 @@ export async function buildHttpServer(deps: HttpDeps, plugins: RoutePlugin[] = r
   });
   installProblemHandlers(app, (err) => deps.log.error('http request failed', { error: err instanceof Error ? err.message : String(err) }));
 
-  app.addHook('onResponse', async (req, reply) => {
+  // Callback style, not async: no promise per request for work that is synchronous.
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     deps.requestStats?.record(route, reply.statusCode, reply.elapsedTime);
+    done();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

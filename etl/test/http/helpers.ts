@@ -57,9 +57,19 @@ export interface TestServer {
 
 export async function startTestServer(
   db: Db,
-  o: { redisUrl?: string | null; ttls?: Partial<CacheTtls>; now?: () => Date; rateLimitPerMin?: number; readyMaxSyncAgeS?: number; dbIdentity?: string } = {},
+  o: {
+    redisUrl?: string | null;
+    ttls?: Partial<CacheTtls>;
+    now?: () => Date;
+    rateLimitPerMin?: number;
+    rateLimitSlack?: number;
+    readyMaxSyncAgeS?: number;
+    dbIdentity?: string;
+    /** Another server's prefix: the two then act as replicas sharing one Redis namespace. */
+    prefix?: string;
+  } = {},
 ): Promise<TestServer> {
-  const prefix = `kpi-test:${randomUUID()}:`;
+  const prefix = o.prefix ?? `kpi-test:${randomUUID()}:`;
   const redis = o.redisUrl === null ? null : await connectRedis(o.redisUrl ?? SHARED_REDIS);
   const cache: KpiCache = redis ? new RedisKpiCache(redis, { prefix }) : new MemoryKpiCache();
   const server = await buildHttpServer({
@@ -74,6 +84,7 @@ export async function startTestServer(
     rateLimitPerMin: o.rateLimitPerMin ?? 100_000,
     readyMaxSyncAgeS: o.readyMaxSyncAgeS ?? 0,
     redisPrefix: prefix,
+    rateLimitSlack: o.rateLimitSlack,
     ttls: o.ttls,
     now: o.now,
   });

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type Redis from 'ioredis';
 import type { Principal, TokenVerifier } from '../../auth';
 import { problemSchema } from '../../problem';
+import { batchedRedisStore } from '../../rateLimitStore';
 import { dashboardRoutes, type DashboardRoutesOptions } from './dashboard';
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export interface ApiOptions extends DashboardRoutesOptions {
   /** Rate-limit counters are shared through Redis when given (one budget across daemons). */
   redis: Redis | null;
   redisPrefix?: string;
+  /** Share of a token's budget a replica may count before telling Redis (default 1 %; 0 = every request). */
+  rateLimitSlack?: number;
 }
 
 export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
@@ -49,9 +52,21 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
     },
   });
 
-  app.addHook('onRequest', async (req) => {
-    if (!req.routeOptions.config.roles) return;
-    req.principal = await opts.verifier.verify(req.headers.authorization);
+  // Callback style: a token already verified is a synchronous look-up, with no promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.routeOptions.config.roles) return done();
+    const known = opts.verifier.known(req.headers.authorization);
+    if (known) {
+      req.principal = known;
+      return done();
+    }
+    opts.verifier.verify(req.headers.authorization).then(
+      (p) => {
+        req.principal = p;
+        done();
+      },
+      (err: Error) => done(err),
+    );
   });
 
   await app.register(rateLimit, {
@@ -61,8 +76,9 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
     // After auth, so the budget belongs to the verified token, not to whatever header was sent.
     hook: 'preHandler',
     keyGenerator: (req) => req.principal?.tokenId ?? `ip:${req.ip}`,
-    redis: opts.redis ?? undefined,
-    nameSpace: `${opts.redisPrefix ?? 'kpi:api:'}rl:`,
+    // One budget per token across replicas, counted locally and sent to Redis in batches (bounded
+    // error, see rateLimitStore.ts): no Redis round trip per request. Without Redis, per process.
+    store: opts.redis ? batchedRedisStore({ redis: opts.redis, nameSpace: `${opts.redisPrefix ?? 'kpi:api:'}rl:`, slackRatio: opts.rateLimitSlack }) : undefined,
     // Redis down: serve rather than refuse everyone.
     skipOnError: true,
     allowList: (req) => !req.routeOptions.config.roles,
