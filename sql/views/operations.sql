@@ -6,13 +6,13 @@
 -- younger ones may still be verified.
 
 -- The orders placed in [from_ts, to_ts) as of `at`, with their verification, refund and shipping
--- facts. The facts come from order_operation_facts (0106: per order, the first verified
--- verification, the first refund for a failed or missing verification and the first shipment,
--- trigger-kept): the earliest such row at or before `at` is the first one if that is at or before
--- `at`, else there is none, so the "as of" answer is exact for every instant. The function is
--- plain SQL without SECURITY DEFINER or settings so that a caller's query inlines it: its
--- callers are SECURITY DEFINER themselves, and an inlined body with known bounds lets the planner
--- keep only the range's chunks of orders. Every name is schema-qualified for that reason.
+-- facts, read from order_summaries (0105: one row per orders row with the order's first verified
+-- verification, first refund for a failed or missing verification and first shipment, trigger-
+-- kept): the earliest such row at or before `at` is the first one if that is at or before `at`,
+-- else there is none, so the "as of" answer is exact for every instant. The function is plain
+-- SQL without SECURITY DEFINER or settings so that a caller's query inlines it: its callers are
+-- SECURITY DEFINER themselves, and an inlined body with known bounds reads just the range by the
+-- placed_at index. Every name is schema-qualified for that reason.
 CREATE FUNCTION kpi.order_operations_in(at timestamptz, from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   order_id text, placed_at timestamptz, day date, requires_verification boolean, matured boolean,
@@ -22,12 +22,11 @@ LANGUAGE sql STABLE
 AS $$
   SELECT o.order_id, o.placed_at, kpi.local_day(o.placed_at), o.requires_verification,
          o.placed_at <= $1 - INTERVAL '72 hours',
-         CASE WHEN f.first_verified_at <= $1 THEN f.first_verified_at END,
-         coalesce(f.first_verification_refund_at <= $1, false),
+         CASE WHEN o.first_verified_at <= $1 THEN o.first_verified_at END,
+         coalesce(o.first_verification_refund_at <= $1, false),
          o.status <> 'cancelled',
-         CASE WHEN f.first_shipped_at <= $1 THEN f.first_shipped_at END
-  FROM public.orders o
-  LEFT JOIN public.order_operation_facts f ON f.order_id = o.order_id
+         CASE WHEN o.first_shipped_at <= $1 THEN o.first_shipped_at END
+  FROM public.order_summaries o
   WHERE NOT o.is_test AND o.placed_at <= $1 AND o.placed_at >= $2 AND o.placed_at < $3
 $$;
 
@@ -93,7 +92,8 @@ SELECT d.time, d.day, coalesce(t.tickets, 0) AS tickets, coalesce(t.replied, 0) 
 FROM days d LEFT JOIN t ON t.day = d.day;
 
 -- plpgsql EXECUTE plans the query with the range's values: order_operations_in is inlined with
--- them, so only the range's chunks of orders and support_tickets are planned and opened.
+-- them (an index range of order_summaries), and only the range's chunks of support_tickets are
+-- planned and opened.
 CREATE FUNCTION kpi.operations_range(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   verification_required bigint, verification_required_matured bigint, verified_matured bigint,
