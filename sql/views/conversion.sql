@@ -324,14 +324,14 @@ BEGIN
   -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
   RETURN QUERY EXECUTE $q$
     -- Only orders placed in [from_ts, to_ts + window) can convert a visitor whose first session is
-    -- in the range, so the orders are read for that span only (the placed_at bounds exclude the
-    -- other chunks) and joined to their sessions' visitors through session_orders (trigger-kept,
-    -- 0080). f is read twice (the converted and all visitors), so it is computed once.
+    -- in the range, so the orders are read for that span only (by the placed_at index of
+    -- order_summaries, the trigger-kept plain mirror of orders, 0105) and joined to their
+    -- sessions' visitors through session_orders (trigger-kept, 0080). f is read twice (the converted and all visitors), so it is computed once.
     WITH f AS MATERIALIZED (
       SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
       WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
     ), o AS (
-      SELECT so.visitor_id, o.placed_at FROM public.orders o JOIN public.session_orders so ON so.order_id = o.order_id
+      SELECT so.visitor_id, o.placed_at FROM public.order_summaries o JOIN public.session_orders so ON so.order_id = o.order_id
       WHERE o.placed_at >= $1 AND o.placed_at < $2 + $3 AND o.status <> 'cancelled' AND NOT o.is_test
     ), w AS (
       SELECT f.visitor_id, extract(epoch FROM (min(o.placed_at) - f.first_at)) / 3600.0 AS hours
