@@ -73,37 +73,42 @@ RETURNS TABLE (
   completed_checkout_sessions bigint, purchase_sessions bigint,
   conversion_rate numeric, add_to_cart_rate numeric, checkout_completion_rate numeric
 )
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
-  WITH per_visitor AS (
-    SELECT count(*) AS n, count(*) FILTER (WHERE added_to_cart) AS atc, count(*) FILTER (WHERE began_checkout) AS chk,
-           count(*) FILTER (WHERE completed_checkout) AS done, count(*) FILTER (WHERE order_id IS NOT NULL) AS p
-    FROM public.sessions WHERE started_at >= $1 AND started_at < $2
-    GROUP BY visitor_id
-  ), a AS (
-    SELECT coalesce(sum(n), 0)::bigint AS n, count(*) AS v, coalesce(sum(atc), 0)::bigint AS atc,
-           coalesce(sum(chk), 0)::bigint AS chk, coalesce(sum(done), 0)::bigint AS done, coalesce(sum(p), 0)::bigint AS p
-    FROM per_visitor
-  ), t AS (
-    SELECT sum(sessions)::bigint AS n, sum(add_to_cart_sessions)::bigint AS atc,
-           sum(checkout_sessions)::bigint AS chk, sum(purchase_sessions)::bigint AS p
-    FROM public.traffic_daily
-    WHERE day >= kpi.local_day($1) AND day <= kpi.local_day($2 - INTERVAL '1 microsecond')
-  ), r AS (
-    SELECT max(users)::bigint AS v FROM public.traffic_range_users
-    WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
-  ), x AS (
-    SELECT CASE WHEN a.n > 0 OR t.n IS NULL THEN a.n ELSE t.n END AS n,
-           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.v ELSE r.v END AS v,
-           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.atc ELSE t.atc END AS atc,
-           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.chk ELSE t.chk END AS chk,
-           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.done ELSE t.p END AS done,
-           CASE WHEN a.n > 0 OR t.n IS NULL THEN a.p ELSE t.p END AS p
-    FROM a, t, r
-  )
-  SELECT n, v, atc, chk, done, p, kpi.rate(p, n), kpi.rate(atc, n), kpi.rate(done, chk) FROM x
+BEGIN
+  -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
+  RETURN QUERY EXECUTE $q$
+    WITH per_visitor AS (
+      SELECT count(*) AS n, count(*) FILTER (WHERE added_to_cart) AS atc, count(*) FILTER (WHERE began_checkout) AS chk,
+             count(*) FILTER (WHERE completed_checkout) AS done, count(*) FILTER (WHERE order_id IS NOT NULL) AS p
+      FROM public.sessions WHERE started_at >= $1 AND started_at < $2
+      GROUP BY visitor_id
+    ), a AS (
+      SELECT coalesce(sum(n), 0)::bigint AS n, count(*) AS v, coalesce(sum(atc), 0)::bigint AS atc,
+             coalesce(sum(chk), 0)::bigint AS chk, coalesce(sum(done), 0)::bigint AS done, coalesce(sum(p), 0)::bigint AS p
+      FROM per_visitor
+    ), t AS (
+      SELECT sum(sessions)::bigint AS n, sum(add_to_cart_sessions)::bigint AS atc,
+             sum(checkout_sessions)::bigint AS chk, sum(purchase_sessions)::bigint AS p
+      FROM public.traffic_daily
+      WHERE day >= kpi.local_day($1) AND day <= kpi.local_day($2 - INTERVAL '1 microsecond')
+    ), r AS (
+      SELECT max(users)::bigint AS v FROM public.traffic_range_users
+      WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
+    ), x AS (
+      SELECT CASE WHEN a.n > 0 OR t.n IS NULL THEN a.n ELSE t.n END AS n,
+             CASE WHEN a.n > 0 OR t.n IS NULL THEN a.v ELSE r.v END AS v,
+             CASE WHEN a.n > 0 OR t.n IS NULL THEN a.atc ELSE t.atc END AS atc,
+             CASE WHEN a.n > 0 OR t.n IS NULL THEN a.chk ELSE t.chk END AS chk,
+             CASE WHEN a.n > 0 OR t.n IS NULL THEN a.done ELSE t.p END AS done,
+             CASE WHEN a.n > 0 OR t.n IS NULL THEN a.p ELSE t.p END AS p
+      FROM a, t, r
+    )
+    SELECT n, v, atc, chk, done, p, kpi.rate(p, n), kpi.rate(atc, n), kpi.rate(done, chk) FROM x
+  $q$ USING from_ts, to_ts;
+END
 $$;
 
 -- ------------------------------------------------------------------ funnel
@@ -120,43 +125,48 @@ RETURNS TABLE (
   step_no int, step text, visitors bigint, step_rate numeric, drop_off_pct numeric,
   benchmark_drop_off_pct numeric, excess_drop_off_pct numeric, is_bottleneck boolean
 )
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
-  WITH per_visitor AS (
-    SELECT bool_or(added_to_cart) AS atc, bool_or(began_checkout) AS chk, bool_or(order_id IS NOT NULL) AS ord
-    FROM public.sessions WHERE started_at >= $1 AND started_at < $2
-    GROUP BY visitor_id
-  ), sa AS (
-    SELECT count(*) AS s1, count(*) FILTER (WHERE atc) AS s2,
-           count(*) FILTER (WHERE chk) AS s3, count(*) FILTER (WHERE ord) AS s4
-    FROM per_visitor
-  ), r AS (
-    SELECT users::bigint AS s1, add_to_cart_users::bigint AS s2, checkout_users::bigint AS s3, purchase_users::bigint AS s4
-    FROM public.traffic_range_users
-    WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
-    ORDER BY users DESC LIMIT 1
-  ), a AS (
-    SELECT s1, s2, s3, s4 FROM sa WHERE sa.s1 > 0 OR NOT EXISTS (SELECT 1 FROM r)
-    UNION ALL
-    SELECT r.s1, r.s2, r.s3, r.s4 FROM r, sa WHERE sa.s1 = 0
-  ), b AS (
-    SELECT step_benchmarks FROM public.kpi_catalog WHERE id = 'funnel'
-  ), steps AS (
-    SELECT x.step_no, x.step, x.n, x.prev,
-           round((x.prev - x.n) * 100.0 / NULLIF(x.prev, 0), 2) AS drop_pct,
-           round(((SELECT step_benchmarks FROM b) ->> x.step)::numeric * 100, 2) AS bench_pct
-    FROM a, LATERAL (VALUES (1, 'visitors', a.s1, NULL::bigint), (2, 'add_to_cart', a.s2, a.s1),
-                            (3, 'checkout', a.s3, a.s2), (4, 'order', a.s4, a.s3)) AS x(step_no, step, n, prev)
-  ), ranked AS (
-    SELECT steps.*, drop_pct - bench_pct AS excess,
-           row_number() OVER (ORDER BY (drop_pct - coalesce(bench_pct, 0)) DESC NULLS LAST, step_no) AS rk
-    FROM steps
-  )
-  SELECT step_no, step, n, kpi.rate(n, prev), drop_pct, bench_pct, excess,
-         (rk = 1 AND drop_pct IS NOT NULL) AS is_bottleneck
-  FROM ranked ORDER BY step_no
+BEGIN
+  -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
+  RETURN QUERY EXECUTE $q$
+    WITH per_visitor AS (
+      SELECT bool_or(added_to_cart) AS atc, bool_or(began_checkout) AS chk, bool_or(order_id IS NOT NULL) AS ord
+      FROM public.sessions WHERE started_at >= $1 AND started_at < $2
+      GROUP BY visitor_id
+    ), sa AS (
+      SELECT count(*) AS s1, count(*) FILTER (WHERE atc) AS s2,
+             count(*) FILTER (WHERE chk) AS s3, count(*) FILTER (WHERE ord) AS s4
+      FROM per_visitor
+    ), r AS (
+      SELECT users::bigint AS s1, add_to_cart_users::bigint AS s2, checkout_users::bigint AS s3, purchase_users::bigint AS s4
+      FROM public.traffic_range_users
+      WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
+      ORDER BY users DESC LIMIT 1
+    ), a AS (
+      SELECT s1, s2, s3, s4 FROM sa WHERE sa.s1 > 0 OR NOT EXISTS (SELECT 1 FROM r)
+      UNION ALL
+      SELECT r.s1, r.s2, r.s3, r.s4 FROM r, sa WHERE sa.s1 = 0
+    ), b AS (
+      SELECT step_benchmarks FROM public.kpi_catalog WHERE id = 'funnel'
+    ), steps AS (
+      SELECT x.step_no, x.step, x.n, x.prev,
+             round((x.prev - x.n) * 100.0 / NULLIF(x.prev, 0), 2) AS drop_pct,
+             round(((SELECT step_benchmarks FROM b) ->> x.step)::numeric * 100, 2) AS bench_pct
+      FROM a, LATERAL (VALUES (1, 'visitors', a.s1, NULL::bigint), (2, 'add_to_cart', a.s2, a.s1),
+                              (3, 'checkout', a.s3, a.s2), (4, 'order', a.s4, a.s3)) AS x(step_no, step, n, prev)
+    ), ranked AS (
+      SELECT steps.*, drop_pct - bench_pct AS excess,
+             row_number() OVER (ORDER BY (drop_pct - coalesce(bench_pct, 0)) DESC NULLS LAST, step_no) AS rk
+      FROM steps
+    )
+    SELECT step_no, step, n, kpi.rate(n, prev), drop_pct, bench_pct, excess,
+           (rk = 1 AND drop_pct IS NOT NULL) AS is_bottleneck
+    FROM ranked ORDER BY step_no
+  $q$ USING from_ts, to_ts;
+END
 $$;
 
 
@@ -201,7 +211,9 @@ $$;
 
 -- As cart_abandonment_at(now()), written as a view over the calendar so that a filter on `time`
 -- selects the days first and only their carts are counted (the function form builds every day of
--- the history before any filter applies).
+-- the history before any filter applies). The carts are read from cart_activity (0105, one row
+-- per carts row, trigger-kept): a plain table's created_at index serves each selected day without
+-- planning every chunk of the carts hypertable.
 CREATE VIEW kpi.cart_abandonment_daily AS
 SELECT d.time, d.day, c.carts_created, c.carts_converted, c.carts_abandoned, c.carts_open,
        round(1 - c.carts_converted::numeric / NULLIF(c.carts_converted + c.carts_abandoned, 0), 4) AS cart_abandonment_rate
@@ -211,7 +223,7 @@ CROSS JOIN LATERAL (
          count(*) FILTER (WHERE x.order_id IS NOT NULL) AS carts_converted,
          count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at < now() - INTERVAL '60 minutes') AS carts_abandoned,
          count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at >= now() - INTERVAL '60 minutes') AS carts_open
-  FROM public.carts x
+  FROM public.cart_activity x
   WHERE x.created_at >= d.time AND x.created_at < kpi.day_start(d.day + 1) AND x.created_at <= now()
 ) c
 WHERE d.day <= kpi.local_day(now());
@@ -249,6 +261,7 @@ GROUP BY c.day, c.country;
 -- abandoned when they have none and were idle for more than 60 minutes before to_ts, otherwise
 -- still open (not counted in the rate yet), as in kpi.cart_status_at. The abandonment-spike alert
 -- reads it over the 24 h before its evaluation instant (Grafana's $__timeTo()), never now().
+-- Read from cart_activity (0105) by its created_at index, as cart_abandonment_daily.
 CREATE FUNCTION kpi.cart_abandonment_window(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (carts_created bigint, carts_converted bigint, carts_abandoned bigint, carts_open bigint,
   carts_decided bigint, cart_abandonment_rate numeric)
@@ -259,7 +272,7 @@ AS $$
     SELECT count(*) AS n,
            count(*) FILTER (WHERE order_id IS NOT NULL) AS conv,
            count(*) FILTER (WHERE order_id IS NULL AND last_activity_at < $2 - INTERVAL '60 minutes') AS ab
-    FROM public.carts
+    FROM public.cart_activity
     WHERE created_at >= $1 AND created_at < $2
   )
   SELECT n, conv, ab, n - conv - ab, conv + ab, round(1 - conv::numeric / NULLIF(conv + ab, 0), 4) FROM c
@@ -267,21 +280,28 @@ $$;
 
 -- ------------------------------------------------------------------ live carts
 -- Carts created before `at` with activity in the 30 minutes before it and no order placed by
--- then: who, what stage, how much, how long idle.
+-- then: who, what stage, how much, how long idle. Read from the trigger-kept mirrors (0105):
+-- cart_activity by its last_activity_at index, the order check in order_summaries, so the cost
+-- is that of the carts active since `at` - 30 min, whatever the history. plpgsql EXECUTE plans
+-- the query with the instant's value: a generic plan would not know the index range is small.
 CREATE FUNCTION kpi.live_carts_at(at timestamptz)
 RETURNS TABLE ("time" timestamptz, cart_id text, customer_name text, stage text, value numeric, created_at timestamptz,
                last_activity_at timestamptz, minutes_idle numeric, country text)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  SELECT c.last_activity_at, c.cart_id, coalesce(u.name, 'guest'), c.stage, kpi.money(c.subtotal_cents), c.created_at,
-         c.last_activity_at, round(greatest(extract(epoch FROM ($1 - c.last_activity_at)), 0) / 60.0, 1), c.country
-  FROM public.carts c
-  LEFT JOIN public.customers u ON u.customer_id = c.customer_id
-  WHERE c.created_at <= $1 AND c.last_activity_at > $1 - INTERVAL '30 minutes'
-    AND NOT EXISTS (SELECT 1 FROM public.orders o WHERE o.order_id = c.order_id AND o.placed_at <= $1)
-    AND (c.converted_at IS NULL OR c.converted_at > $1)
-  ORDER BY c.last_activity_at DESC, c.cart_id
+BEGIN
+  RETURN QUERY EXECUTE $q$
+    SELECT c.last_activity_at, c.cart_id, coalesce(u.name, 'guest'), c.stage, kpi.money(c.subtotal_cents), c.created_at,
+           c.last_activity_at, round(greatest(extract(epoch FROM ($1 - c.last_activity_at)), 0) / 60.0, 1), c.country
+    FROM public.cart_activity c
+    LEFT JOIN public.customers u ON u.customer_id = c.customer_id
+    WHERE c.created_at <= $1 AND c.last_activity_at > $1 - INTERVAL '30 minutes'
+      AND NOT EXISTS (SELECT 1 FROM public.order_summaries o WHERE o.order_id = c.order_id AND o.placed_at <= $1)
+      AND (c.converted_at IS NULL OR c.converted_at > $1)
+    ORDER BY c.last_activity_at DESC, c.cart_id
+  $q$ USING at;
+END
 $$;
 
 CREATE VIEW kpi.live_carts AS SELECT * FROM kpi.live_carts_at(now());
@@ -291,33 +311,40 @@ CREATE VIEW kpi.live_carts AS SELECT * FROM kpi.live_carts_at(now());
 -- valid order placed from one of their sessions (the order may fall after the range, as in a
 -- product-analytics funnel). hours_to_convert: median and 90th percentile (continuous) from that
 -- first session to the first such order, over the visitors converted within the window.
-CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, conversion_window interval)
+-- The window parameter is not named conversion_window: plpgsql refuses a parameter named like a
+-- result column.
+CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, window_length interval)
 RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
                median_hours_to_convert numeric, p90_hours_to_convert numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
-  -- Only orders placed in [from_ts, to_ts + window) can convert a visitor whose first session is
-  -- in the range, so the orders are read for that span only (the placed_at bounds exclude the
-  -- other chunks) and joined to their sessions' visitors through session_orders (trigger-kept,
-  -- 0080). f is read twice (the converted and all visitors), so it is computed once.
-  WITH f AS MATERIALIZED (
-    SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
-    WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
-  ), o AS (
-    SELECT so.visitor_id, o.placed_at FROM public.orders o JOIN public.session_orders so ON so.order_id = o.order_id
-    WHERE o.placed_at >= $1 AND o.placed_at < $2 + $3 AND o.status <> 'cancelled' AND NOT o.is_test
-  ), w AS (
-    SELECT f.visitor_id, extract(epoch FROM (min(o.placed_at) - f.first_at)) / 3600.0 AS hours
-    FROM f JOIN o ON o.visitor_id = f.visitor_id AND o.placed_at >= f.first_at
-    GROUP BY f.visitor_id, f.first_at
-    HAVING min(o.placed_at) <= f.first_at + $3
-  ), n AS (
-    SELECT count(*) AS visitors FROM f
-  )
-  SELECT $3, n.visitors, (SELECT count(*) FROM w), kpi.rate((SELECT count(*) FROM w), n.visitors),
-         (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w),
-         (SELECT round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w)
-  FROM n
+BEGIN
+  -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
+  RETURN QUERY EXECUTE $q$
+    -- Only orders placed in [from_ts, to_ts + window) can convert a visitor whose first session is
+    -- in the range, so the orders are read for that span only (by the placed_at index of
+    -- order_summaries, the trigger-kept plain mirror of orders, 0105) and joined to their
+    -- sessions' visitors through session_orders (trigger-kept, 0080). f is read twice (the converted and all visitors), so it is computed once.
+    WITH f AS MATERIALIZED (
+      SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
+      WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
+    ), o AS (
+      SELECT so.visitor_id, o.placed_at FROM public.order_summaries o JOIN public.session_orders so ON so.order_id = o.order_id
+      WHERE o.placed_at >= $1 AND o.placed_at < $2 + $3 AND o.status <> 'cancelled' AND NOT o.is_test
+    ), w AS (
+      SELECT f.visitor_id, extract(epoch FROM (min(o.placed_at) - f.first_at)) / 3600.0 AS hours
+      FROM f JOIN o ON o.visitor_id = f.visitor_id AND o.placed_at >= f.first_at
+      GROUP BY f.visitor_id, f.first_at
+      HAVING min(o.placed_at) <= f.first_at + $3
+    ), n AS (
+      SELECT count(*) AS visitors FROM f
+    )
+    SELECT $3, n.visitors, (SELECT count(*) FROM w), kpi.rate((SELECT count(*) FROM w), n.visitors),
+           (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w),
+           (SELECT round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w)
+    FROM n
+  $q$ USING from_ts, to_ts, window_length;
+END
 $$;

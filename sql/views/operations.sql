@@ -6,29 +6,27 @@
 -- younger ones may still be verified.
 
 -- The orders placed in [from_ts, to_ts) as of `at`, with their verification, refund and shipping
--- facts. Verifications, refunds and shipments are grouped per order once and joined: a lookup per
--- order would probe every chunk's index. The placed_at bounds let a range read only its chunks.
+-- facts, read from order_summaries (0105: one row per orders row with the order's first verified
+-- verification, first refund for a failed or missing verification and first shipment, trigger-
+-- kept): the earliest such row at or before `at` is the first one if that is at or before `at`,
+-- else there is none, so the "as of" answer is exact for every instant. The function is plain
+-- SQL without SECURITY DEFINER or settings so that a caller's query inlines it: its callers are
+-- SECURITY DEFINER themselves, and an inlined body with known bounds reads just the range by the
+-- placed_at index. Every name is schema-qualified for that reason.
 CREATE FUNCTION kpi.order_operations_in(at timestamptz, from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   order_id text, placed_at timestamptz, day date, requires_verification boolean, matured boolean,
   verified_at timestamptz, refunded_unverified boolean, valid boolean, shipped_at timestamptz
 )
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, public
+LANGUAGE sql STABLE
 AS $$
   SELECT o.order_id, o.placed_at, kpi.local_day(o.placed_at), o.requires_verification,
          o.placed_at <= $1 - INTERVAL '72 hours',
-         v.verified_at,
-         ru.order_id IS NOT NULL,
+         CASE WHEN o.first_verified_at <= $1 THEN o.first_verified_at END,
+         coalesce(o.first_verification_refund_at <= $1, false),
          o.status <> 'cancelled',
-         s.shipped_at
-  FROM public.orders o
-  LEFT JOIN (SELECT x.order_id, min(x.verified_at) AS verified_at FROM public.verifications x
-             WHERE x.status = 'verified' AND x.verified_at <= $1 GROUP BY x.order_id) v ON v.order_id = o.order_id
-  LEFT JOIN (SELECT DISTINCT r.order_id FROM public.refunds r WHERE r.refunded_at <= $1
-               AND r.reason IN ('verification_failed', 'verification_missing')) ru ON ru.order_id = o.order_id
-  LEFT JOIN (SELECT x.order_id, min(x.shipped_at) AS shipped_at FROM public.shipments x
-             WHERE x.shipped_at <= $1 GROUP BY x.order_id) s ON s.order_id = o.order_id
+         CASE WHEN o.first_shipped_at <= $1 THEN o.first_shipped_at END
+  FROM public.order_summaries o
   WHERE NOT o.is_test AND o.placed_at <= $1 AND o.placed_at >= $2 AND o.placed_at < $3
 $$;
 
@@ -93,6 +91,9 @@ SELECT d.time, d.day, coalesce(t.tickets, 0) AS tickets, coalesce(t.replied, 0) 
        round(t.resp_h, 2) AS support_response_hours
 FROM days d LEFT JOIN t ON t.day = d.day;
 
+-- plpgsql EXECUTE plans the query with the range's values: order_operations_in is inlined with
+-- them (an index range of order_summaries), and only the range's chunks of support_tickets are
+-- planned and opened.
 CREATE FUNCTION kpi.operations_range(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   verification_required bigint, verification_required_matured bigint, verified_matured bigint,
@@ -101,29 +102,33 @@ RETURNS TABLE (
   shipped_orders bigint, shipping_time_hours numeric,
   tickets bigint, replied_tickets bigint, support_response_hours numeric
 )
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
+BEGIN
   -- The orders of the range only: order_operations_at(now()) would build every order of the
   -- history first, then filter.
-  WITH o AS (
-    SELECT * FROM kpi.order_operations_in(now(), $1, $2)
-  ), a AS (
-    SELECT count(*) FILTER (WHERE requires_verification) AS req,
-           count(*) FILTER (WHERE requires_verification AND matured) AS req_m,
-           count(*) FILTER (WHERE requires_verification AND matured AND verified_at IS NOT NULL) AS ver_m,
-           avg(extract(epoch FROM (verified_at - placed_at)) / 3600.0) FILTER (WHERE requires_verification) AS ttv,
-           count(*) FILTER (WHERE requires_verification AND refunded_unverified) AS ref_u,
-           count(*) FILTER (WHERE valid AND shipped_at IS NOT NULL) AS shipped,
-           avg(extract(epoch FROM (shipped_at - CASE WHEN requires_verification THEN coalesce(verified_at, placed_at)
-                                                    ELSE placed_at END)) / 3600.0) FILTER (WHERE valid) AS ship_h
-    FROM o
-  ), t AS (
-    SELECT count(*) AS tickets, count(first_reply_at) AS replied,
-           avg(extract(epoch FROM (first_reply_at - opened_at)) / 3600.0) AS resp_h
-    FROM public.support_tickets WHERE opened_at >= $1 AND opened_at < $2
-  )
-  SELECT a.req, a.req_m, a.ver_m, kpi.rate(a.ver_m, a.req_m), round(a.ttv, 2), a.ref_u, kpi.rate(a.ref_u, a.req),
-         a.shipped, round(a.ship_h, 2), t.tickets, t.replied, round(t.resp_h, 2)
-  FROM a, t
+  RETURN QUERY EXECUTE $q$
+    WITH o AS (
+      SELECT * FROM kpi.order_operations_in($3, $1, $2)
+    ), a AS (
+      SELECT count(*) FILTER (WHERE requires_verification) AS req,
+             count(*) FILTER (WHERE requires_verification AND matured) AS req_m,
+             count(*) FILTER (WHERE requires_verification AND matured AND verified_at IS NOT NULL) AS ver_m,
+             avg(extract(epoch FROM (verified_at - placed_at)) / 3600.0) FILTER (WHERE requires_verification) AS ttv,
+             count(*) FILTER (WHERE requires_verification AND refunded_unverified) AS ref_u,
+             count(*) FILTER (WHERE valid AND shipped_at IS NOT NULL) AS shipped,
+             avg(extract(epoch FROM (shipped_at - CASE WHEN requires_verification THEN coalesce(verified_at, placed_at)
+                                                      ELSE placed_at END)) / 3600.0) FILTER (WHERE valid) AS ship_h
+      FROM o
+    ), t AS (
+      SELECT count(*) AS tickets, count(first_reply_at) AS replied,
+             avg(extract(epoch FROM (first_reply_at - opened_at)) / 3600.0) AS resp_h
+      FROM public.support_tickets WHERE opened_at >= $1 AND opened_at < $2
+    )
+    SELECT a.req, a.req_m, a.ver_m, kpi.rate(a.ver_m, a.req_m), round(a.ttv, 2), a.ref_u, kpi.rate(a.ref_u, a.req),
+           a.shipped, round(a.ship_h, 2), t.tickets, t.replied, round(t.resp_h, 2)
+    FROM a, t
+  $q$ USING from_ts, to_ts, now();
+END
 $$;

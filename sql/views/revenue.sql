@@ -217,12 +217,16 @@ LEFT JOIN r ON r.refund_day = d.day AND r.traffic_source = s.traffic_source;
 COMMENT ON COLUMN kpi.revenue_by_source_daily.refunds IS 'refunds issued that day, attributed to the refunded order''s traffic source';
 
 -- ------------------------------------------------------------------ live order feed
+-- Read from order_summaries, the trigger-kept plain mirror of orders (0105): "the latest orders
+-- before T" bounds no chunk of the orders hypertable, so every read planned and opened all of
+-- them; the mirror's placed_at index reads just the rows shown. The customer name is a lookup per
+-- row shown (customer_id is the customers key), so a LIMIT stops it too.
 CREATE VIEW kpi.order_feed AS
-SELECT o.placed_at AS time, o.order_id, o.placed_at, o.customer_id, c.name AS customer_name, o.items_summary,
+SELECT o.placed_at AS time, o.order_id, o.placed_at, o.customer_id,
+       (SELECT c.name FROM public.customers c WHERE c.customer_id = o.customer_id) AS customer_name, o.items_summary,
        kpi.money(o.total_cents) AS total, o.status, o.traffic_source,
        (o.status <> 'cancelled') AS valid
-FROM public.orders o
-LEFT JOIN public.customers c ON c.customer_id = o.customer_id
+FROM public.order_summaries o
 WHERE NOT o.is_test
 ORDER BY o.placed_at DESC;
 COMMENT ON VIEW kpi.order_feed IS 'Latest non-test orders, newest first; query with LIMIT. total includes shipping and tax.';
