@@ -36,7 +36,9 @@ interface Sample {
 function parsePrometheus(text: string): Sample[] {
   const types = new Map<string, string>();
   const samples: Sample[] = [];
-  const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|NaN|\+Inf|-Inf)(?: -?\d+)?$/;
+  // prom-client writes a not-yet-sampled gauge (event-loop lag before its first tick) as "Nan";
+  // Prometheus reads sample values with Go's ParseFloat, which takes NaN in any letter case.
+  const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|[Nn][Aa][Nn]|\+Inf|-Inf)(?: -?\d+)?$/;
   const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
   for (const line of text.split('\n')) {
     if (line === '') continue;
