@@ -6,7 +6,7 @@ import { migrate } from './db/migrate';
 import { openServer } from './db/server';
 import { applyRolePasswords } from './db/rolePasswords';
 import { connectJobLock, lockPrefix, type JobLock } from './jobs/lock';
-import { Scheduler } from './jobs/scheduler';
+import { Scheduler, type JobDef } from './jobs/scheduler';
 import { startMarketingSources } from './jobs/syncMarketing';
 import { simulatorOpenedOn, syncSimulator, syncSimulatorLive, SIM_LOOKBACK_MS, type SyncStats } from './jobs/syncSimulator';
 import { refreshAggregates, type RefreshSerializer } from './kpi/aggregates';
@@ -46,12 +46,13 @@ export interface App {
 
 /**
  * Refreshes the aggregates over the window a sync touched (padded by a day for local-day buckets),
- * then the KPI snapshots (the sync changed their sources, so their stored windows stopped being used).
+ * then asks for a refresh of the KPI snapshots (the sync may have changed their sources, which
+ * stops their stored windows being used) without waiting for it.
  */
-async function refreshFor(db: Db, stats: SyncStats, serialize: RefreshSerializer): Promise<void> {
+async function refreshFor(db: Db, stats: SyncStats, serialize: RefreshSerializer, snapshotsChanged: () => void): Promise<void> {
   if (!stats.minTime || !stats.maxTime || stats.changed === 0) return;
   await refreshAggregates(db, new Date(stats.minTime.getTime() - DAY_MS), new Date(stats.maxTime.getTime() + DAY_MS), serialize);
-  await refreshSnapshots(db, serialize);
+  snapshotsChanged();
 }
 
 /**
@@ -107,6 +108,28 @@ export async function startApp(
     lock = await connectJobLock(config.REDIS_URL, log, lockPrefix(dbId));
     const serialize: RefreshSerializer = { lock, signal };
     const scheduler = new Scheduler(lock, log);
+    // A snapshot refresh costs seconds on a large store once an order changed, so a sync hands it
+    // to this job rather than awaiting it: the API cache invalidation and the live push follow
+    // the load at once. A change during a refresh asks for one more pass, since that refresh may
+    // have read the rows before the load committed. Every minute it also moves the windows along
+    // with the clock (each refresh keeps the declared 3-minute lookahead ready) and covers sources
+    // loaded without a refresh (marketing, webhooks).
+    let snapshotsStale = false;
+    const snapshotJob: JobDef = {
+      name: 'refresh-kpi-snapshots',
+      cron: '0 * * * * *',
+      ttlMs: 10 * 60_000,
+      run: async () => {
+        do {
+          snapshotsStale = false;
+          await refreshSnapshots(db, serialize);
+        } while (snapshotsStale && !signal.aborted);
+      },
+    };
+    const snapshotsChanged = () => {
+      snapshotsStale = true;
+      void scheduler.trigger(snapshotJob);
+    };
     scheduleUptimeProbes(scheduler, db, { ...config, PROBE_HEALTHZ_URL: config.PROBE_HEALTHZ_URL ?? `${heldHttp.url}/healthz` }, log);
 
     let backfill: SyncStats | null = null;
@@ -133,7 +156,7 @@ export async function startApp(
         ttlMs: 60_000,
         run: async () => {
           const s = await syncSimulatorLive(db, sim, simOpts());
-          await refreshFor(db, s, serialize);
+          await refreshFor(db, s, serialize, snapshotsChanged);
           await heldHttp.afterSync('simulator', 'live', s);
           if (live) await live.pushChangedOrders(db);
           if (s.changed > 0) log.info('live sync', { changed: s.changed, ms: s.ms });
@@ -145,13 +168,13 @@ export async function startApp(
         ttlMs: 10 * 60_000,
         run: async () => {
           const s = await syncSimulator(db, sim, { ...simOpts(), signal });
-          await refreshFor(db, s, serialize);
+          await refreshFor(db, s, serialize, snapshotsChanged);
           // Its streams run on the sources runtime, which already counted them in /metrics.
           await heldHttp.invalidateSynced('simulator', s);
         },
       });
     }
-    startSources({ db, config, log, scheduler, live, now, invalidateDays: heldHttp.invalidateDays });
+    startSources({ db, config, log, scheduler, live, now, invalidateDays: heldHttp.invalidateDays, snapshotsChanged });
     const marketing = await startMarketingSources(config, db, log, { scheduler, now });
     scheduler.add({
       name: 'refresh-aggregates',
@@ -159,15 +182,7 @@ export async function startApp(
       ttlMs: 10 * 60_000,
       run: () => refreshAggregates(db, new Date(now().getTime() - SIM_LOOKBACK_MS - DAY_MS), new Date(now().getTime() + DAY_MS), serialize),
     });
-    // Also keeps the snapshots of sources loaded without a refresh (marketing, webhooks) and
-    // moves their windows along with the clock: every minute, each refresh keeping the next 3
-    // minutes (the declared lookahead) ready.
-    scheduler.add({
-      name: 'refresh-kpi-snapshots',
-      cron: '0 * * * * *',
-      ttlMs: 10 * 60_000,
-      run: () => refreshSnapshots(db, serialize),
-    });
+    scheduler.add(snapshotJob);
     scheduler.add({
       name: 'housekeeping',
       cron: config.HOUSEKEEPING_CRON,

@@ -2,7 +2,6 @@ import type { Config } from '../../config/config';
 import type { Db } from '../../db/db';
 import type { JobDef, Scheduler } from '../../jobs/scheduler';
 import { refreshAggregates } from '../../kpi/aggregates';
-import { refreshSnapshots } from '../../kpi/snapshots';
 import type { GrafanaLivePublisher } from '../../live/grafanaLive';
 import type { Logger } from '../../log/logger';
 import { daysBetween, localDay } from '../../util/time';
@@ -24,6 +23,8 @@ export interface StartSourcesDeps {
   retry?: RetryPolicy;
   /** Drops the API's cached figures of these local days (the HTTP service's cache), after a run changed them. */
   invalidateDays?: (days: string[]) => Promise<number>;
+  /** Asks for a refresh of the KPI snapshots after a run changed rows (the daemon's snapshot job; not awaited). */
+  snapshotsChanged?: () => void;
 }
 
 interface Enabled {
@@ -73,7 +74,7 @@ export function startSources(deps: StartSourcesDeps): { runners: SourceRunner<un
       run: async () => {
         const runs = await runner.runAll();
         try {
-          await refreshAfter(db, runs);
+          if (await refreshAfter(db, runs)) deps.snapshotsChanged?.();
         } finally {
           // Even when the refresh failed: the raw rows changed, so the cached figures may be stale.
           await invalidateChanged(runs, config.STORE_TIMEZONE, deps, def.name);
@@ -106,11 +107,12 @@ async function invalidateChanged(runs: StreamRunStats[], timeZone: string, deps:
   if (dropped > 0) deps.log.debug('api cache invalidated', { source, days: days.length, dropped });
 }
 
-async function refreshAfter(db: Db, runs: StreamRunStats[]): Promise<void> {
+/** Refreshes the aggregates over what the runs changed; false when they changed nothing. */
+async function refreshAfter(db: Db, runs: StreamRunStats[]): Promise<boolean> {
   const touched = runs.filter((r) => r.rowsUpserted > 0 && r.minTime && r.maxTime);
-  if (touched.length === 0) return;
+  if (touched.length === 0) return false;
   const min = Math.min(...touched.map((r) => (r.minTime as Date).getTime()));
   const max = Math.max(...touched.map((r) => (r.maxTime as Date).getTime()));
   await refreshAggregates(db, new Date(min - DAY_MS), new Date(max + DAY_MS));
-  await refreshSnapshots(db);
+  return true;
 }
