@@ -10,7 +10,7 @@
  * its result instead of storing a value that is already stale.
  *
  * In front of Redis, each process keeps a first-level copy of the bodies it has read (see
- * `FirstLevel`): a hit then costs a map look-up instead of a Redis round trip. An L1 copy expires
+ * `LocalEntries`): a hit then costs a map look-up instead of a Redis round trip. An L1 copy expires
  * when its Redis entry does (its remaining PTTL is read with the value); early invalidation reaches
  * every replica's L1 through a Redis pub/sub message that the invalidation script publishes
  * atomically with the deletion; and L1 is only trusted while this process's subscription is live
@@ -75,49 +75,49 @@ class SingleFlight<T> {
   }
 }
 
-export class MemoryKpiCache implements KpiCache {
-  readonly kind = 'memory' as const;
-  private readonly entries = new Map<string, { body: Buffer; expiresAt: number }>();
+/**
+ * Bodies kept in this process until an instant, indexed by the days they depend on: the whole
+ * in-process cache, and the first level in front of Redis. `generation` moves on every
+ * invalidation, so a value computed (or read from Redis) before one is not kept. Bounded: at the
+ * bound expired entries are swept, and if it is still full of live ones it starts over rather
+ * than grow (a bound, not an eviction policy).
+ */
+class LocalEntries {
+  private readonly entries = new Map<string, { out: CacheOutcome; expiresAt: number }>();
   private readonly byDay = new Map<string, Set<string>>();
-  private readonly flight = new SingleFlight<Buffer>();
-  private generation = 0;
+  generation = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly maxEntries: number) {}
 
-  async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
-    const e = this.entries.get(spec.key);
-    if (e && e.expiresAt > this.clock()) return outcome(e.body, true);
-    if (e) this.entries.delete(spec.key);
-    const { promise } = this.flight.run(spec.key, async () => {
-      const gen = this.generation;
-      const body = Buffer.from(await compute(), 'utf8');
-      if (gen === this.generation) this.store(spec, body);
-      return body;
-    });
-    return outcome(await promise, false);
+  get(key: string, now: number): CacheOutcome | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    if (e.expiresAt > now) return e.out;
+    this.entries.delete(key);
+    return undefined;
   }
 
-  private store(spec: CacheSpec, body: Buffer): void {
-    this.entries.set(spec.key, { body, expiresAt: this.clock() + spec.ttlS * 1000 });
-    for (const d of daysOfSpec(spec)) {
+  /** The instant a kept key expires (undefined when absent). */
+  expiresAt(key: string): number | undefined {
+    return this.entries.get(key)?.expiresAt;
+  }
+
+  set(key: string, body: Buffer, expiresAt: number, days: string[], now: number): void {
+    if (this.entries.size >= this.maxEntries) {
+      for (const [k, v] of this.entries) if (v.expiresAt <= now) this.entries.delete(k);
+      if (this.entries.size >= this.maxEntries) this.clear();
+    }
+    // Stored as a hit outcome: a hit returns it as is, allocating nothing.
+    this.entries.set(key, { out: outcome(body, true), expiresAt });
+    for (const d of days) {
       let s = this.byDay.get(d);
       if (!s) this.byDay.set(d, (s = new Set()));
-      s.add(spec.key);
-    }
-    // Bounded memory: expired entries are swept when the map grows.
-    if (this.entries.size > 10_000) {
-      const now = this.clock();
-      for (const [k, v] of this.entries) if (v.expiresAt <= now) this.entries.delete(k);
+      s.add(key);
     }
   }
 
-  /** Remaining TTL in seconds of a stored key (null when absent), for tests and diagnostics. */
-  ttl(key: string): number | null {
-    const e = this.entries.get(key);
-    return e ? Math.max(0, Math.round((e.expiresAt - this.clock()) / 1000)) : null;
-  }
-
-  async invalidateDays(days: string[]): Promise<number> {
+  /** Drops the entries of these days and every 'all' entry; returns how many. */
+  invalidate(days: string[]): number {
     this.generation++;
     let dropped = 0;
     for (const d of [...days, ALL]) {
@@ -129,9 +129,51 @@ export class MemoryKpiCache implements KpiCache {
     return dropped;
   }
 
-  async close(): Promise<void> {
+  clear(): void {
+    this.generation++;
     this.entries.clear();
     this.byDay.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export class MemoryKpiCache implements KpiCache {
+  readonly kind = 'memory' as const;
+  private readonly local = new LocalEntries(10_000);
+  private readonly flight = new SingleFlight<Buffer>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async getOrCompute(spec: CacheSpec, compute: () => Promise<string>): Promise<CacheOutcome> {
+    const hit = this.local.get(spec.key, this.clock());
+    if (hit !== undefined) return hit;
+    const { promise } = this.flight.run(spec.key, async () => {
+      const gen = this.local.generation;
+      const body = Buffer.from(await compute(), 'utf8');
+      if (gen === this.local.generation) {
+        const now = this.clock();
+        this.local.set(spec.key, body, now + spec.ttlS * 1000, daysOfSpec(spec), now);
+      }
+      return body;
+    });
+    return outcome(await promise, false);
+  }
+
+  /** Remaining TTL in seconds of a stored key (null when absent), for tests and diagnostics. */
+  ttl(key: string): number | null {
+    const at = this.local.expiresAt(key);
+    return at === undefined ? null : Math.max(0, Math.round((at - this.clock()) / 1000));
+  }
+
+  async invalidateDays(days: string[]): Promise<number> {
+    return this.local.invalidate(days);
+  }
+
+  async close(): Promise<void> {
+    this.local.clear();
   }
 }
 
@@ -164,62 +206,6 @@ return n`;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-/**
- * The process-local copies of Redis entries. Each copy keeps the instant its Redis entry expires
- * and the days it depends on; `generation` moves on every invalidation seen (local or from the
- * channel), so a value read from Redis before an invalidation was heard of is not kept.
- */
-class FirstLevel {
-  private readonly entries = new Map<string, { out: CacheOutcome; expiresAt: number; days: string[] }>();
-  private readonly byDay = new Map<string, Set<string>>();
-  generation = 0;
-
-  constructor(private readonly maxEntries: number) {}
-
-  get(key: string, now: number): CacheOutcome | undefined {
-    const e = this.entries.get(key);
-    if (e === undefined) return undefined;
-    if (e.expiresAt > now) return e.out;
-    this.entries.delete(key);
-    return undefined;
-  }
-
-  set(key: string, body: Buffer, expiresAt: number, days: string[]): void {
-    if (this.entries.size >= this.maxEntries) {
-      const now = Date.now();
-      for (const [k, v] of this.entries) if (v.expiresAt <= now) this.entries.delete(k);
-      // Still full of live entries: start over rather than grow (a bound, not an eviction policy).
-      if (this.entries.size >= this.maxEntries) this.clear();
-    }
-    this.entries.set(key, { out: outcome(body, true), expiresAt, days });
-    for (const d of days) {
-      let s = this.byDay.get(d);
-      if (!s) this.byDay.set(d, (s = new Set()));
-      s.add(key);
-    }
-  }
-
-  invalidate(days: string[]): void {
-    this.generation++;
-    for (const d of [...days, ALL]) {
-      const keys = this.byDay.get(d);
-      if (!keys) continue;
-      for (const k of keys) this.entries.delete(k);
-      this.byDay.delete(d);
-    }
-  }
-
-  clear(): void {
-    this.generation++;
-    this.entries.clear();
-    this.byDay.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
 export interface RedisCacheOptions {
   /** Namespace of every key (tests use a unique one per run). */
   prefix?: string;
@@ -241,7 +227,7 @@ export class RedisKpiCache implements KpiCache {
   private readonly token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
   /** Longest TTL seen, so the day indexes outlive every entry they point at. */
   private maxTtlS = 3600;
-  private readonly l1: FirstLevel | null;
+  private readonly l1: LocalEntries | null;
   /** The invalidation channel's connection (a subscriber connection serves nothing else). */
   private readonly sub: Redis | null;
   /** True while the subscription is confirmed: only then may L1 answer. */
@@ -253,7 +239,7 @@ export class RedisKpiCache implements KpiCache {
     this.lockMs = opts.lockMs ?? 15_000;
     this.waitMs = opts.waitMs ?? 10_000;
     const max = opts.l1MaxEntries ?? 10_000;
-    this.l1 = max > 0 ? new FirstLevel(max) : null;
+    this.l1 = max > 0 ? new LocalEntries(max) : null;
     this.sub = this.l1 ? this.subscribe() : null;
   }
 
@@ -352,7 +338,8 @@ export class RedisKpiCache implements KpiCache {
   /** Copies a value into L1 for the rest of its Redis lifetime, unless an invalidation came meanwhile. */
   private keep(spec: CacheSpec, body: Buffer, pttlMs: number, gen: number): void {
     if (!this.l1 || pttlMs <= 0 || gen !== this.l1.generation || !this.l1Live) return;
-    this.l1.set(spec.key, body, Date.now() + pttlMs, daysOfSpec(spec));
+    const now = Date.now();
+    this.l1.set(spec.key, body, now + pttlMs, daysOfSpec(spec), now);
   }
 
   /** One computation per key across processes: the lock holder computes, the others wait for its value. */
