@@ -44,6 +44,17 @@ function processStart(pid: number): string | null {
   }
 }
 
+/** A process that exited but was not reaped yet (its new parent, e.g. a container's init, may never): it holds nothing. */
+function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
+}
+
 function alive(owner: Owner): boolean {
   if (owner.host !== hostname()) return true; // cannot check another machine's process: assume it lives
   if (owner.pid === process.pid) return false; // our own pid from an earlier life (containers reuse pids)
@@ -52,6 +63,7 @@ function alive(owner: Owner): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (exited(owner.pid)) return false;
   const now = processStart(owner.pid);
   return !(owner.started && now && now !== owner.started);
 }
