@@ -146,7 +146,7 @@ describe('daemon restarts on one data dir', () => {
     await stopCleanly(winner);
   }, 300_000);
 
-  it('Ctrl-C reaches the database process too: exit 0 within 10 s, database closed; SIGKILL leaves no database process; a restart has the same rows', async () => {
+  it('Ctrl-C reaches the database process too: exit 0 within 10 s, database closed; SIGKILL leaves no database process; a restart has the same rows; its database process dying ends it with 1', async () => {
     const first = start('e', { group: true });
     await first.ready();
     const dbPid = databasePid('e');
@@ -156,8 +156,14 @@ describe('daemon restarts on one data dir', () => {
     expect(first.stderr).toContain('"database":"closed"');
     expect(alive(dbPid)).toBe(false);
 
+    // Killed while a client's long query keeps the database process busy: its IPC channel closing
+    // would only be noticed after the query, the watchdog ends it at once.
     const victim = start('e');
-    await victim.ready();
+    const busy = new Client({ connectionString: await victim.ready() });
+    busy.on('error', () => undefined);
+    await busy.connect();
+    const sleeping = busy.query('SELECT pg_sleep(30)').catch(() => 'cut');
+    await new Promise((r) => setTimeout(r, 300));
     const orphan = databasePid('e');
     victim.signal('SIGKILL');
     expect((await victim.exit()).signal).toBe('SIGKILL');
@@ -165,10 +171,16 @@ describe('daemon restarts on one data dir', () => {
     while (alive(orphan) && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 50));
     process.stderr.write(`database process gone ${Date.now() - t0} ms after its daemon's SIGKILL\n`);
     expect(alive(orphan)).toBe(false);
+    expect(await sleeping).toBe('cut');
 
+    // The dir reopens; then its database process dying on its own ends the daemon as a crash.
     const again = start('e');
     expectReference(await tableCounts(await again.ready()));
-    await stopCleanly(again);
+    process.kill(databasePid('e'), 'SIGKILL');
+    expect((await again.exit(10_000)).code).toBe(1);
+    expect(again.stderr).toContain('"message":"embedded database process died; exiting"');
+    expect(again.stderr).toContain('signal SIGKILL');
+    expect(existsSync(path.join(root, 'e', LOCK_FILE))).toBe(false);
   }, 300_000);
 
   it('SIGKILL mid-backfill, then start again: the same rows as the uninterrupted run', async () => {
