@@ -2,13 +2,14 @@
  * Load benchmark of the KPI API's cached endpoints on loopback: 100 connections against the real
  * server with the Redis cache and rate limit, first idle, then while the embedded database runs
  * a 5-second query. The load comes from `wrk` (one thread; `apt-get install wrk`) or, when wrk is
- * absent, from autocannon in its own process. Placements of the embedded database: `thread` (a
- * worker thread of the server's process, as the daemon runs it), `child` (another process, over
- * its loopback socket) and `in-process` (the server's own thread: a 5-second query stops it).
+ * absent, from autocannon in its own process. Placements of the embedded database: `process` (a
+ * child process spoken to over IPC, as the daemon runs it), `thread` (a worker thread of the
+ * server's process, same worker code and messages), `child` (another process, over its loopback
+ * socket) and `in-process` (the server's own thread: a 5-second query stops it).
  * Prints req/s, p50/p99/max, non-2xx and socket errors, the server process's CPU per request and
  * the load average of the machine (the figures are only as quiet as the machine is).
  *   npm run bench:api -w etl -- [--duration 10] [--connections 100] [--days 14]
- *     [--db thread,child|in-process] [--client auto|wrk|autocannon] [--profile .data/api-profile]
+ *     [--db process,thread,child,in-process] [--client auto|wrk|autocannon] [--profile .data/api-profile]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
 import type { Db } from '../src/db/db';
+import { openEmbeddedChild } from '../src/db/embeddedChild';
 import { openEmbeddedThread } from '../src/db/embeddedThread';
 import { openServer } from '../src/db/server';
 import { issueToken, TokenVerifier } from '../src/http/auth';
@@ -38,8 +40,8 @@ function arg(name: string, fallback: string): string {
 const DURATION_S = Math.min(60, Math.max(1, Number(arg('duration', '10'))));
 const CONNECTIONS = Math.min(1000, Math.max(1, Number(arg('connections', '100'))));
 const DAYS = Math.max(1, Number(arg('days', '14')));
-const MODES = arg('db', 'thread,child').split(',');
-for (const m of MODES) if (!['in-process', 'thread', 'child'].includes(m)) throw new Error(`--db: unknown placement ${m} (in-process, thread, child)`);
+const MODES = arg('db', 'process,thread').split(',');
+for (const m of MODES) if (!['in-process', 'thread', 'process', 'child'].includes(m)) throw new Error(`--db: unknown placement ${m} (process, thread, child, in-process)`);
 const CLIENT_ARG = arg('client', 'auto');
 const CLIENT: 'wrk' | 'autocannon' = CLIENT_ARG === 'autocannon' || (CLIENT_ARG === 'auto' && !hasWrk()) ? 'autocannon' : 'wrk';
 if (CLIENT_ARG === 'wrk' && !hasWrk()) throw new Error('--client wrk: no wrk on PATH (apt-get install wrk)');
@@ -178,9 +180,10 @@ async function runMode(mode: string, redis: Redis, token: string): Promise<void>
   let db: Db;
   let child: ChildProcess | null = null;
   let busy: () => Promise<number>;
-  if (mode === 'in-process' || mode === 'thread') {
+  if (mode === 'in-process' || mode === 'thread' || mode === 'process') {
     let local: Db;
     if (mode === 'thread') await seed((local = await openEmbeddedThread()), DAYS);
+    else if (mode === 'process') await seed((local = await openEmbeddedChild()), DAYS);
     else local = await seededDb(DAYS);
     db = local;
     busy = async () => {

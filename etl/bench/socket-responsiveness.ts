@@ -1,18 +1,18 @@
 /**
  * How late a 100 ms main-thread timer fires while a client runs a long query on the embedded
- * database's socket (the database lives in its own thread). Prints the figures; with --json, one
+ * database's socket (the database lives in its own process, as the daemon runs it). Prints the figures; with --json, one
  * JSON line for tests.
  *
  *   npm run bench:responsiveness -w etl -- --seconds 5
  */
 import { Client } from 'pg';
-import { openEmbeddedThread } from '../src/db/embeddedThread';
+import { openEmbeddedChild } from '../src/db/embeddedChild';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 5) || 5;
   const json = args.includes('--json');
-  const db = await openEmbeddedThread();
+  const db = await openEmbeddedChild();
   try {
     const { url } = await db.serve(0);
     const client = new Client({ connectionString: url });

@@ -1,7 +1,7 @@
 import type { Config } from './config/config';
 import type { Db } from './db/db';
 import { lockDataDir, type DataDirLock } from './db/dataDirLock';
-import { openEmbeddedThread, type EmbeddedThreadDb } from './db/embeddedThread';
+import { openEmbeddedChild, type EmbeddedChildDb } from './db/embeddedChild';
 import { migrate } from './db/migrate';
 import { openServer } from './db/server';
 import { applyRolePasswords } from './db/rolePasswords';
@@ -40,7 +40,7 @@ export interface App {
   embeddedUrl: string | null;
   backfill: SyncStats | null;
   scheduler: Scheduler;
-  /** Closes everything; 'terminated' when the database thread was busy and had to be ended. */
+  /** Closes everything; 'terminated' when the database process was busy and had to be ended. */
   stop(): Promise<{ database: 'closed' | 'terminated' }>;
 }
 
@@ -69,10 +69,10 @@ export async function startApp(
   const signal = opts.signal ?? new AbortController().signal;
   // The data dir is ours before anything opens it: a second writer corrupts it.
   let dirLock: DataDirLock | null = config.DATABASE_URL ? null : lockDataDir(config.DATA_DIR);
-  let embedded: EmbeddedThreadDb | null = null;
+  let embedded: EmbeddedChildDb | null = null;
   let lock: JobLock | null = null;
   // A stop during start-up: force the socket's clients off so the batch in flight can finish,
-  // and end a database thread that stays busy (a client's long query) before the budget runs out.
+  // and end a database process that stays busy (a client's long query) before the budget runs out.
   let abortTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     void embedded?.unserve(2_500);
@@ -85,7 +85,11 @@ export async function startApp(
   let http: HttpService | null = null;
   try {
     if (dirLock) log.info('opening the embedded database', { dataDir: path.resolve(config.DATA_DIR) });
-    if (dirLock) embedded = await openEmbeddedThread(path.resolve(config.DATA_DIR, 'pglite'), { signal });
+    if (dirLock) {
+      const held = dirLock;
+      // In a process of its own: a long query, its garbage and its CPU stay out of the HTTP server's.
+      embedded = await openEmbeddedChild(path.resolve(config.DATA_DIR, 'pglite'), { signal, onStart: (pid) => held.adopt(pid) });
+    }
     const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
     checkStop();
     const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
@@ -195,7 +199,7 @@ export async function startApp(
     scheduler.add(predictiveClvJob(db, log, now));
     embedded?.onCrash((err) => {
       // Nothing can be written any more; the lock file goes with the process (exit handler).
-      log.error('embedded database thread died; exiting', { error: err.message });
+      log.error('embedded database process died; exiting', { error: err.message });
       process.exit(1);
     });
     signal.removeEventListener('abort', onAbort);

@@ -25,7 +25,7 @@ export async function runDaemon(stop: AbortController): Promise<void> {
   if (stop.signal.aborted) onStop();
   else stop.signal.addEventListener('abort', onStop, { once: true });
   const stopped = (database: string) => {
-    if (database === 'terminated') logger.warn('the database thread was ended before it finished (still opening, or a client query kept it busy); the next start recovers as after a crash');
+    if (database === 'terminated') logger.warn('the database process was ended before it finished (still opening, or a client query kept it busy); the next start recovers as after a crash');
     logger.info('stopped cleanly', { database });
     process.exit(0);
   };

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
@@ -30,6 +30,8 @@ interface Owner {
   host: string;
   /** Kernel start time of the process (Linux), so a recycled pid is not taken for the owner. */
   started: string | null;
+  /** The owner's database process: the dir stays held while it lives, even if the owner died. */
+  child?: { pid: number; started: string | null };
 }
 
 function processStart(pid: number): string | null {
@@ -42,6 +44,17 @@ function processStart(pid: number): string | null {
   }
 }
 
+/** A process that exited but was not reaped yet (its new parent, e.g. a container's init, may never): it holds nothing. */
+function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
+}
+
 function alive(owner: Owner): boolean {
   if (owner.host !== hostname()) return true; // cannot check another machine's process: assume it lives
   if (owner.pid === process.pid) return false; // our own pid from an earlier life (containers reuse pids)
@@ -50,14 +63,23 @@ function alive(owner: Owner): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (exited(owner.pid)) return false;
   const now = processStart(owner.pid);
   return !(owner.started && now && now !== owner.started);
+}
+
+/** The pid of the owner, or else of its database process, while one of them lives; null when the lock is stale. */
+function livingHolder(owner: Owner): number | null {
+  if (alive(owner)) return owner.pid;
+  const child = owner.child;
+  return child && alive({ pid: child.pid, host: owner.host, started: child.started }) ? child.pid : null;
 }
 
 function readOwner(file: string): Owner | null {
   try {
     const o = JSON.parse(readFileSync(file, 'utf8')) as Partial<Owner>;
-    return typeof o.pid === 'number' ? { pid: o.pid, host: String(o.host ?? hostname()), started: o.started ?? null } : null;
+    const child = o.child && typeof o.child.pid === 'number' ? { pid: o.child.pid, started: o.child.started ?? null } : undefined;
+    return typeof o.pid === 'number' ? { pid: o.pid, host: String(o.host ?? hostname()), started: o.started ?? null, ...(child ? { child } : {}) } : null;
   } catch {
     return null; // half-written by a process that died while writing it
   }
@@ -120,6 +142,11 @@ export function checkDataDir(dir: string): void {
 
 export interface DataDirLock {
   readonly file: string;
+  /**
+   * Records this process's database process in the lock, so the dir stays held while that one
+   * lives: a daemon killed with SIGKILL leaves it running for a moment (it ends by itself).
+   */
+  adopt(childPid: number): void;
   release(): void;
 }
 
@@ -151,7 +178,8 @@ export function lockDataDir(dir: string): DataDirLock {
     if (held) break;
     const owner = readOwner(file);
     if (heldHere.has(file)) throw new DataDirLockedError(abs, process.pid, hostname());
-    if (owner && alive(owner)) throw new DataDirLockedError(abs, owner.pid, owner.host);
+    const holder = owner && livingHolder(owner);
+    if (owner && holder) throw new DataDirLockedError(abs, holder, owner.host);
     if (!createExclusive(guard, content)) {
       const g = readOwner(guard);
       if (g && alive(g)) throw new DataDirLockedError(abs, g.pid, g.host);
@@ -161,7 +189,8 @@ export function lockDataDir(dir: string): DataDirLock {
     try {
       // Re-read under the guard: another process may have taken over since we looked.
       const again = readOwner(file);
-      if (again && alive(again)) throw new DataDirLockedError(abs, again.pid, again.host);
+      const holderAgain = again && livingHolder(again);
+      if (again && holderAgain) throw new DataDirLockedError(abs, holderAgain, again.host);
       unlinkQuiet(file);
     } finally {
       unlinkQuiet(guard);
@@ -178,7 +207,16 @@ export function lockDataDir(dir: string): DataDirLock {
     if (readOwner(file)?.pid === process.pid) unlinkQuiet(file);
   };
   process.on('exit', release);
-  return { file, release };
+  const adopt = (childPid: number) => {
+    if (released) return;
+    const next: Owner = { ...me, child: { pid: childPid, started: processStart(childPid) } };
+    // Replaced by a rename, never rewritten in place: a reader must not see a half-written lock,
+    // which it would take for a stale one.
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(next)}\n`);
+    renameSync(tmp, file);
+  };
+  return { file, adopt, release };
 }
 
 function unlinkQuiet(file: string): void {

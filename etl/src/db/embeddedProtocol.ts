@@ -1,4 +1,4 @@
-/** Messages between the daemon's main thread and the thread that owns the embedded database. */
+/** Messages between the daemon and the child process (or worker thread) that owns the embedded database. */
 
 export type Request =
   | { id: number; op: 'query'; sql: string; params?: unknown[]; tx?: number }

@@ -1,11 +1,12 @@
 /**
- * Runs inside a worker thread: owns the embedded PGlite and its TCP socket, answers the main
- * thread's queries by message. A long query (from a socket client or a job) then blocks only
- * this thread, never the daemon's timers, jobs and HTTP.
+ * Runs in a child process (embeddedChild, as the daemon runs it) or a worker thread
+ * (embeddedThread): owns the embedded PGlite and its TCP socket, answers the daemon's queries by
+ * message. A long query (from a socket client or a job) then blocks only this process or thread,
+ * never the daemon's timers, jobs and HTTP.
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Transaction } from '@electric-sql/pglite';
 import { openEmbedded } from './embedded';
 import { serveEmbedded, type EmbeddedSocket } from './embeddedSocket';
@@ -30,15 +31,60 @@ async function open(dataDir: string | undefined): Promise<Awaited<ReturnType<typ
   return openEmbedded(dataDir);
 }
 
+interface Channel {
+  dataDir: string | undefined;
+  send(m: Reply | WorkerEvent): void;
+  onRequest(cb: (req: Request) => void): void;
+}
+
+/**
+ * Ends this process once the daemon is gone. The channel closing says so, but only to an idle
+ * event loop: a long query (a socket client's) would keep an orphan holding the data dir and the
+ * port until it finished. A watchdog thread, which the query does not block, sees the parent
+ * change (re-parented to init or a subreaper) and kills the process, as a crash would.
+ */
+function endWithParent(): void {
+  process.once('disconnect', () => process.exit(0));
+  const watchdog = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL'); }, 250);`,
+    { eval: true, workerData: { ppid: process.ppid } },
+  );
+  watchdog.unref();
+}
+
+function channel(): Channel {
+  if (parentPort) {
+    const port = parentPort;
+    return {
+      dataDir: (workerData as { dataDir?: string }).dataDir,
+      send: (m) => port.postMessage(m),
+      onRequest: (cb) => port.on('message', cb),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('embeddedWorker must run in a worker thread or a child process with an IPC channel');
+  // Ctrl-C reaches the whole foreground process group: the daemon decides when this one closes.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  endWithParent();
+  return {
+    dataDir: process.argv[2],
+    send: (m) => {
+      if (process.connected) send(m);
+    },
+    onRequest: (cb) => process.on('message', (m: Request) => cb(m)),
+  };
+}
+
 async function main(): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('embeddedWorker must run in a worker thread');
-  const { dataDir } = workerData as { dataDir?: string };
+  const port = channel();
+  const { dataDir } = port;
   let db: Awaited<ReturnType<typeof openEmbedded>>;
   try {
     db = await open(dataDir);
   } catch (err) {
-    port.postMessage({ ready: false, error: serializeError(err) } satisfies WorkerEvent);
+    port.send({ ready: false, error: serializeError(err) } satisfies WorkerEvent);
     return;
   }
   const txs = new Map<number, { tx: Transaction; end: (commit: boolean) => void; done: Promise<void> }>();
@@ -102,13 +148,13 @@ async function main(): Promise<void> {
     }
   };
 
-  port.on('message', (req: Request) => {
+  port.onRequest((req) => {
     handle(req).then(
-      (value) => port.postMessage({ id: req.id, ok: true, value } satisfies Reply),
-      (err: unknown) => port.postMessage({ id: req.id, ok: false, error: serializeError(err) } satisfies Reply),
+      (value) => port.send({ id: req.id, ok: true, value } satisfies Reply),
+      (err: unknown) => port.send({ id: req.id, ok: false, error: serializeError(err) } satisfies Reply),
     );
   });
-  port.postMessage({ ready: true } satisfies WorkerEvent);
+  port.send({ ready: true } satisfies WorkerEvent);
 }
 
 void main();

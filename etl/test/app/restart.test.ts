@@ -28,13 +28,14 @@ describe('daemon restarts on one data dir', () => {
   });
   let reference: TableCounts;
   const running: DaemonProcess[] = [];
-  const start = (dir: string) => {
-    const d = new DaemonProcess(envFor(dir));
+  const start = (dir: string, opts: { group?: boolean } = {}) => {
+    const d = new DaemonProcess(envFor(dir), opts);
     running.push(d);
     return d;
   };
-  const stopCleanly = async (d: DaemonProcess) => {
-    d.signal('SIGTERM');
+  const stopCleanly = async (d: DaemonProcess, how: 'SIGTERM' | 'Ctrl-C' = 'SIGTERM') => {
+    if (how === 'Ctrl-C') d.signalGroup('SIGINT');
+    else d.signal('SIGTERM');
     const e = await d.exit(20_000);
     expect(e).toMatchObject({ code: 0, signal: null });
     expect(e.ms).toBeLessThan(10_000);
@@ -44,6 +45,17 @@ describe('daemon restarts on one data dir', () => {
   const expectReference = (c: TableCounts) => {
     expect(c.counts).toEqual(reference.counts);
     expect(Object.values(c.duplicateKeys).every((n) => n === 0)).toBe(true);
+  };
+
+  /** The daemon's database process, as its data dir lock records it. */
+  const databasePid = (dir: string): number => (JSON.parse(readFileSync(path.join(root, dir, LOCK_FILE), 'utf8')) as { child: { pid: number } }).child.pid;
+  /** Running, not merely awaiting its reaping by init (a zombie holds no file and no port). */
+  const alive = (pid: number): boolean => {
+    try {
+      return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
   };
 
   afterAll(async () => {
@@ -132,6 +144,43 @@ describe('daemon restarts on one data dir', () => {
     expect(first.d.stderr).toContain(`(pid ${winner.pid}`);
     // The winner was not disturbed: it stops cleanly (the dir reopening is shown above and below).
     await stopCleanly(winner);
+  }, 300_000);
+
+  it('Ctrl-C reaches the database process too: exit 0 within 10 s, database closed; SIGKILL leaves no database process; a restart has the same rows; its database process dying ends it with 1', async () => {
+    const first = start('e', { group: true });
+    await first.ready();
+    const dbPid = databasePid('e');
+    expect(dbPid).not.toBe(first.pid);
+    const e = await stopCleanly(first, 'Ctrl-C');
+    process.stderr.write(`Ctrl-C to the process group: exit ${e.code} in ${e.ms} ms\n`);
+    expect(first.stderr).toContain('"database":"closed"');
+    expect(alive(dbPid)).toBe(false);
+
+    // Killed while a client's long query keeps the database process busy: its IPC channel closing
+    // would only be noticed after the query, the watchdog ends it at once.
+    const victim = start('e');
+    const busy = new Client({ connectionString: await victim.ready() });
+    busy.on('error', () => undefined);
+    await busy.connect();
+    const sleeping = busy.query('SELECT pg_sleep(30)').catch(() => 'cut');
+    await new Promise((r) => setTimeout(r, 300));
+    const orphan = databasePid('e');
+    victim.signal('SIGKILL');
+    expect((await victim.exit()).signal).toBe('SIGKILL');
+    const t0 = Date.now();
+    while (alive(orphan) && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 50));
+    process.stderr.write(`database process gone ${Date.now() - t0} ms after its daemon's SIGKILL\n`);
+    expect(alive(orphan)).toBe(false);
+    expect(await sleeping).toBe('cut');
+
+    // The dir reopens; then its database process dying on its own ends the daemon as a crash.
+    const again = start('e');
+    expectReference(await tableCounts(await again.ready()));
+    process.kill(databasePid('e'), 'SIGKILL');
+    expect((await again.exit(10_000)).code).toBe(1);
+    expect(again.stderr).toContain('"message":"embedded database process died; exiting"');
+    expect(again.stderr).toContain('signal SIGKILL');
+    expect(existsSync(path.join(root, 'e', LOCK_FILE))).toBe(false);
   }, 300_000);
 
   it('SIGKILL mid-backfill, then start again: the same rows as the uninterrupted run', async () => {

@@ -20,12 +20,14 @@ export class DaemonProcess {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   private askedAt = Date.now();
 
-  constructor(env: Record<string, string>) {
+  /** `group`: in a process group of its own, as a shell runs a foreground command (see signalGroup). */
+  constructor(env: Record<string, string>, opts: { group?: boolean } = {}) {
     this.proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ETL_DIR,
       // A small, explicit environment: the daemon refuses unknown look-alike variables.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_SILENT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.group === true,
     });
     this.proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
@@ -60,6 +62,12 @@ export class DaemonProcess {
   signal(sig: NodeJS.Signals): void {
     this.askedAt = Date.now();
     this.proc.kill(sig);
+  }
+
+  /** To every process of its group, as Ctrl-C in a terminal does (needs `group`). */
+  signalGroup(sig: NodeJS.Signals): void {
+    this.askedAt = Date.now();
+    process.kill(-this.pid, sig);
   }
 
   async exit(timeoutMs = 60_000): Promise<Exit> {

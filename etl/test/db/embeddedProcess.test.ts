@@ -1,17 +1,28 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
-import { openEmbeddedThread, type EmbeddedThreadDb } from '../../src/db/embeddedThread';
+import { openEmbeddedChild, type EmbeddedChildDb } from '../../src/db/embeddedChild';
+import { openEmbeddedThread } from '../../src/db/embeddedThread';
+
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
- * The embedded database in its own thread, served on a loopback port: a long query from a
- * socket client leaves the main thread free, and each client starts from the default session.
+ * The embedded database in its own process (as the daemon runs it), served on a loopback port:
+ * a long query from a socket client leaves the main thread free, and each client starts from
+ * the default session.
  */
-describe('embedded database thread and socket', () => {
-  let db: EmbeddedThreadDb;
+describe('embedded database process and socket', () => {
+  let db: EmbeddedChildDb;
   let url: string;
   beforeAll(async () => {
-    db = await openEmbeddedThread();
+    db = await openEmbeddedChild();
     await db.exec(`CREATE TABLE m (t timestamptz NOT NULL, v int NOT NULL);
       SELECT create_hypertable('m', 't');
       CREATE MATERIALIZED VIEW m_daily WITH (timescaledb.continuous) AS SELECT time_bucket('1 day', t) AS d, sum(v) AS s FROM m GROUP BY 1 WITH NO DATA;`);
@@ -93,7 +104,28 @@ describe('embedded database thread and socket', () => {
     await next.end();
   }, 30_000);
 
-  it('transactions through the thread commit and roll back', async () => {
+  it('values keep their types across the process boundary', async () => {
+    const r = await db.query<{ at: Date; big: bigint | number; bytes: Uint8Array; n: null }>(
+      `SELECT '2026-11-20T12:00:00.123Z'::timestamptz AS at, 9007199254740993::int8 AS big, '\\x00ff'::bytea AS bytes, NULL AS n`,
+    );
+    const row = r.rows[0];
+    // Jest's test realm has its own Date constructor: check the value's class, not instanceof.
+    expect(Object.prototype.toString.call(row?.at)).toBe('[object Date]');
+    expect(row?.at.toISOString()).toBe('2026-11-20T12:00:00.123Z');
+    expect(String(row?.big)).toBe('9007199254740993');
+    expect(Array.from(row?.bytes ?? [])).toEqual([0, 255]);
+    expect(row?.n).toBeNull();
+  });
+
+  it('ignores SIGINT and SIGTERM: Ctrl-C reaches the whole process group, the daemon closes it', async () => {
+    process.kill(db.pid, 'SIGINT');
+    process.kill(db.pid, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(running(db.pid)).toBe(true);
+    expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('transactions through the process commit and roll back', async () => {
     await db.transaction(async (tx) => {
       await tx.query(`INSERT INTO m VALUES ('2026-11-21T12:00:00Z', 5)`);
     });
@@ -109,9 +141,9 @@ describe('embedded database thread and socket', () => {
   });
 });
 
-describe('stopping the embedded database thread', () => {
+describe('stopping the embedded database process', () => {
   it('stops within its budget while a client holds the connection and another waits', async () => {
-    const db = await openEmbeddedThread();
+    const db = await openEmbeddedChild();
     const { url } = await db.serve(0);
     const holder = new Client({ connectionString: url });
     holder.on('error', () => undefined);
@@ -125,14 +157,15 @@ describe('stopping the embedded database thread', () => {
     await db.unserve(2_500);
     const outcome = await db.shutdown(5_000);
     const ms = Date.now() - t0;
-    process.stderr.write(`thread stop with a held and a queued client: ${ms} ms (${outcome})\n`);
+    process.stderr.write(`process stop with a held and a queued client: ${ms} ms (${outcome})\n`);
     expect(outcome).toBe('closed');
     expect(ms).toBeLessThan(5_000);
     expect(await waiting).toBe('refused');
+    expect(running(db.pid)).toBe(false);
   }, 60_000);
 
-  it('ends a thread kept busy by a long query once the budget is spent', async () => {
-    const db = await openEmbeddedThread();
+  it('ends a process kept busy by a long query once the budget is spent', async () => {
+    const db = await openEmbeddedChild();
     const { url } = await db.serve(0);
     const c = new Client({ connectionString: url });
     c.on('error', () => undefined);
@@ -143,6 +176,48 @@ describe('stopping the embedded database thread', () => {
     const outcome = await db.shutdown(2_000);
     expect(outcome).toBe('terminated');
     expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(running(db.pid)).toBe(false);
+    await expect(db.query('SELECT 1')).rejects.toThrow(/exited/);
+  }, 60_000);
+
+  it('a process that dies on its own is reported once as a crash, and pending queries fail', async () => {
+    const db = await openEmbeddedChild();
+    const crashes: Error[] = [];
+    db.onCrash((err) => crashes.push(err));
+    const inFlight = db.query('SELECT pg_sleep(10)');
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(db.pid, 'SIGKILL');
+    await expect(inFlight).rejects.toThrow('embedded database process exited (signal SIGKILL)');
+    expect(crashes.map((e) => e.message)).toEqual(['embedded database process exited (signal SIGKILL)']);
+    await expect(db.query('SELECT 1')).rejects.toThrow(/exited/);
+    expect(await db.shutdown(1_000)).toBe('closed');
+  }, 60_000);
+
+  it('a stop while opening ends the process at once', async () => {
+    const stop = new AbortController();
+    let pid = 0;
+    const opening = openEmbeddedChild(undefined, { signal: stop.signal, onStart: (p) => (pid = p) });
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await expect(opening).rejects.toThrow('opening the embedded database was stopped');
+    expect(pid).toBeGreaterThan(0);
+    expect(running(pid)).toBe(false);
+  }, 60_000);
+});
+
+/** The worker-thread placement the API benchmark compares with: same worker code and protocol. */
+describe('embedded database thread', () => {
+  it('answers, commits and closes', async () => {
+    const db = await openEmbeddedThread();
+    try {
+      await db.exec('CREATE TABLE t (v int NOT NULL)');
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES ($1), ($2)', [2, 3]);
+      });
+      expect((await db.query<{ s: string }>('SELECT sum(v)::text AS s FROM t')).rows).toEqual([{ s: '5' }]);
+    } finally {
+      expect(await db.shutdown(5_000)).toBe('closed');
+    }
     await expect(db.query('SELECT 1')).rejects.toThrow(/exited/);
   }, 60_000);
 });
