@@ -227,6 +227,55 @@ AS $$
   ORDER BY s.cents DESC, s.customer_id
 $$;
 
+-- The named segment (and R, F scores) of the given customers as of `at`, the same as
+-- rfm_customers_live(at) gives them (no row: not scored). A segment depends on R and F only, and
+-- those on each member's last valid order and number of valid orders before `at`: both are read
+-- from customer_valid_orders (kept by a trigger on orders, migration 0101), so neither refunds
+-- nor the order chunks are read, and no snapshot window is needed. Membership is the live
+-- definition's last_at >= at − '365 days' (in the session's zone, as there). The scores are
+-- computed without sorting every member: percent_rank = (members with a smaller value) ÷
+-- (members − 1), 0 for a single member, taken in float8 exactly as the window function does;
+-- the count below a last order is a binary search (width_bucket counts the elements <= its
+-- operand; instants have microsecond steps, so < x is <= x − 1 µs) in the sorted last orders,
+-- the count below a frequency a running sum over the frequency histogram.
+CREATE FUNCTION kpi.rfm_segment_of_customers(at timestamptz, customer_ids text[])
+RETURNS TABLE (customer_id text, r_score int, f_score int, segment text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+SET work_mem = '64MB'
+AS $$
+  WITH per AS MATERIALIZED (
+    SELECT v.customer_id, max(v.placed_at) AS last_at, count(*) AS n
+    FROM public.customer_valid_orders v
+    WHERE v.placed_at < $1
+    GROUP BY v.customer_id
+    HAVING max(v.placed_at) >= $1 - INTERVAL '365 days'
+  ), lasts AS (
+    SELECT count(*) AS members, array_agg(per.last_at ORDER BY per.last_at) AS sorted FROM per
+  ), freq AS (
+    SELECT h.n, coalesce(sum(h.k) OVER (ORDER BY h.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
+    FROM (SELECT per.n, count(*) AS k FROM per GROUP BY per.n) h
+  ), wanted AS (
+    SELECT per.customer_id,
+           width_bucket(per.last_at - INTERVAL '1 microsecond', l.sorted) AS r_below, f.below AS f_below, l.members
+    FROM per CROSS JOIN lasts l JOIN freq f ON f.n = per.n
+    WHERE per.customer_id = ANY ($2)
+  ), scored AS (
+    SELECT w.customer_id,
+           least(5, 1 + floor(5 * CASE WHEN w.members <= 1 THEN 0::float8 ELSE w.r_below::float8 / (w.members - 1)::float8 END))::int AS r,
+           least(5, 1 + floor(5 * CASE WHEN w.members <= 1 THEN 0::float8 ELSE w.f_below::float8 / (w.members - 1)::float8 END))::int AS f
+    FROM wanted w
+  )
+  SELECT s.customer_id, s.r, s.f,
+         CASE WHEN s.r >= 4 AND s.f >= 4 THEN 'champions'
+              WHEN s.f >= 4 THEN 'loyal'
+              WHEN s.f = 1 AND s.r = 5 THEN 'new'
+              WHEN s.r <= 2 AND s.f >= 3 THEN 'at_risk'
+              WHEN s.r <= 2 AND s.f <= 2 THEN 'hibernating'
+              ELSE 'others' END
+  FROM scored s
+$$;
+
 -- One row per named segment (all six, 0 where empty): customers, their share, net revenue
 -- (lifetime, before `at`) and its share, mean recency and frequency.
 CREATE FUNCTION kpi.rfm_segments_live(at timestamptz)

@@ -206,7 +206,12 @@ AS $$
   WITH j AS (
     -- carts created up to 7 days before the range can have their first email in it
     SELECT * FROM kpi.cart_journey_carts($1 - INTERVAL '7 days', $2) WHERE first_sent_at >= $1 AND first_sent_at < $2
-  ), rfm AS (SELECT customer_id, segment FROM kpi.rfm_customers_at($1)),
+  ), rfm AS (
+    -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
+    -- rfm_customers_at($1) gives, without scoring and naming every customer)
+    SELECT s.customer_id, s.segment
+    FROM kpi.rfm_segment_of_customers($1, ARRAY(SELECT DISTINCT j.customer_id FROM j WHERE j.customer_id IS NOT NULL)) s
+  ),
   steps AS (
     SELECT j.cart_id, x.step, (j.recovered AND j.recovered_step = x.step) AS rec, j.recovered_cents
     FROM j CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)

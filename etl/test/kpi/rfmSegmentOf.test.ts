@@ -1,0 +1,122 @@
+// kpi.rfm_segment_of_customers(at, ids) names the RFM segment of a few customers from the
+// trigger-kept customer_valid_orders (migration 0101) instead of scoring every customer through
+// kpi.rfm_customers_live. It must give the same R, F and segment as the live definition for every
+// customer, at every instant (orders' own instants, a microsecond after, the 365-day membership
+// edge in the session's zone) and in every session time zone, also after late, cancelled,
+// deleted and re-loaded orders. Hand-computed values from depthFixture.ts.
+import { loadBatch } from '../../src/load/loader';
+import type { Batch } from '../../src/schema/tables';
+import type { TestDb } from '../helpers/testDb';
+import { AT, AT2, createDepthDb, WEEK_START } from './depthFixture';
+import { num } from './fixture';
+
+type Row = Record<string, unknown>;
+
+const ALL = `ARRAY['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'NOBODY']`;
+const ZONES = ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+
+// Every instant where a score or the membership can change, and one microsecond after it: each
+// valid or cancelled order, its 365-day edge in the session's zone and 365 × 24 h later, plus
+// the fixture's reference instants.
+const INSTANTS = `
+  WITH e AS (
+    SELECT placed_at AS t FROM orders
+    UNION SELECT placed_at + INTERVAL '365 days' FROM orders
+    UNION SELECT placed_at + make_interval(hours => 24 * 365) FROM orders
+    UNION SELECT unnest(ARRAY['${AT}', '${AT2}', '${WEEK_START}']::timestamptz[])
+  )
+  SELECT t AS at FROM e UNION SELECT t + INTERVAL '1 microsecond' FROM e`;
+
+// Rows of the live definition not given by the function and the reverse, over every instant.
+const DIFF = `
+  WITH i AS (${INSTANTS}),
+  live AS (SELECT i.at, l.customer_id, l.r_score, l.f_score, l.segment FROM i CROSS JOIN LATERAL kpi.rfm_customers_live(i.at) l),
+  fast AS (SELECT i.at, f.customer_id, f.r_score, f.f_score, f.segment FROM i CROSS JOIN LATERAL kpi.rfm_segment_of_customers(i.at, ${ALL}) f)
+  SELECT (SELECT count(*) FROM i)::int AS instants, (SELECT count(*) FROM live)::int AS scored,
+         (SELECT count(*) FROM (SELECT * FROM live EXCEPT ALL SELECT * FROM fast) x)::int AS missing,
+         (SELECT count(*) FROM (SELECT * FROM fast EXCEPT ALL SELECT * FROM live) x)::int AS extra`;
+
+describe('RFM segment of given customers, from the kept valid orders (depthFixture.ts)', () => {
+  let db: TestDb;
+  const segments = async (at: string) =>
+    (await db.query<Row>(`SELECT customer_id, r_score, f_score, segment FROM kpi.rfm_segment_of_customers('${at}', ${ALL}) ORDER BY 1`))
+      .rows.map((x) => [x.customer_id, num(x.r_score), num(x.f_score), x.segment]);
+  const sameAsLive = async () => {
+    for (const zone of ZONES) {
+      await db.exec(`SET TIME ZONE '${zone}'`);
+      const d = (await db.query<Row>(DIFF)).rows[0]!;
+      expect([zone, num(d.missing), num(d.extra)]).toEqual([zone, 0, 0]);
+      expect(num(d.scored)).toBeGreaterThan(100);
+    }
+    await db.exec('SET TIME ZONE DEFAULT');
+  };
+
+  beforeAll(async () => {
+    db = await createDepthDb();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('at AT: the scores and segments counted by hand; Ivy (no order in the year), Jo (none) and unknown ids get no row', async () => {
+    // last orders: Fay 02-03, Gus 02-25, Eli 03-05, Dee 04-02, Hal 04-10 → 0..4 below, R = 1 + floor(5 × below / 4)
+    // frequencies: Fay 1, Hal 1, Eli 2, Gus 2, Dee 4 → below 0, 0, 2, 2, 4 → F 1, 1, 3, 3, 5
+    expect(await segments(AT)).toEqual([
+      ['D1', 4, 5, 'champions'],
+      ['D2', 3, 3, 'others'],
+      ['D3', 1, 1, 'hibernating'],
+      ['D4', 2, 3, 'at_risk'],
+      ['D5', 5, 1, 'new'],
+    ]);
+  });
+
+  it('equals the live definition for every customer at every instant, in every session time zone', async () => {
+    await sameAsLive();
+  });
+
+  it('a late order (older than a cancelled one) makes Ivy a member', async () => {
+    const late: Batch = {
+      orders: [{ order_id: 'RFL1', placed_at: '2026-04-01T16:00:00Z', customer_id: 'D6', status: 'completed', subtotal_cents: 1000,
+                 discount_cents: 0, total_cents: 1000, source: 'test', source_id: 'RFL1' }],
+    };
+    await loadBatch(db, { source: 'test', stream: 'orders' }, late);
+    // last orders: Fay, Gus, Eli, Ivy 04-01, Dee, Hal → 0..5 below of 6: R = 1 + below (Hal capped at 5)
+    // frequencies 1 (Fay, Hal), 2 (Eli, Gus, Ivy: 2025-03-01 and 04-01), 4 (Dee) → F 1, 3, 5
+    expect(await segments(AT)).toEqual([
+      ['D1', 5, 5, 'champions'],
+      ['D2', 3, 3, 'others'],
+      ['D3', 1, 1, 'hibernating'],
+      ['D4', 2, 3, 'at_risk'],
+      ['D5', 5, 1, 'new'],
+      ['D6', 4, 3, 'others'],
+    ]);
+    // an identical re-load changes nothing
+    await loadBatch(db, { source: 'test', stream: 'orders' }, late);
+    expect((await segments(AT)).length).toBe(6);
+    await sameAsLive();
+  });
+
+  it('cancelling the late order and deleting one of Gus\'s orders', async () => {
+    await db.query(`UPDATE orders SET status = 'cancelled' WHERE order_id = 'RFL1'`);
+    expect((await segments(AT)).map((x) => x[0])).toEqual(['D1', 'D2', 'D3', 'D4', 'D5']);
+    await db.query(`DELETE FROM orders WHERE order_id = 'B09'`);
+    // Gus: last 02-20 (still 1 below), one order → frequencies 1 (Fay, Gus, Hal), 2 (Eli), 4 (Dee):
+    // Eli 3 below → F 1 + floor(3.75) = 4 (loyal), Gus F 1 with R 2 (hibernating)
+    expect(await segments(AT)).toEqual([
+      ['D1', 4, 5, 'champions'],
+      ['D2', 3, 4, 'loyal'],
+      ['D3', 1, 1, 'hibernating'],
+      ['D4', 2, 1, 'hibernating'],
+      ['D5', 5, 1, 'new'],
+    ]);
+    await sameAsLive();
+  });
+
+  it('one member scores 1, 1; none gives no row', async () => {
+    // 2027-05-05 15:00Z: Dee's and Hal's 2026-05-04 orders are more than 365 days old; Gus's 05-06 (B23) is not
+    const lone = await db.query<Row>(`SELECT count(*)::int AS n FROM kpi.rfm_customers_live('2027-05-05T15:00:00Z')`);
+    expect(num(lone.rows[0]?.n)).toBe(1);
+    expect(await segments('2027-05-05T15:00:00Z')).toEqual([['D4', 1, 1, 'hibernating']]);
+    expect(await segments('2028-01-01T00:00:00Z')).toEqual([]);
+  });
+});
