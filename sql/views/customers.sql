@@ -258,8 +258,9 @@ AS $$
   ), wanted AS (
     SELECT per.customer_id,
            width_bucket(per.last_at - INTERVAL '1 microsecond', l.sorted) AS r_below, f.below AS f_below, l.members
-    FROM per CROSS JOIN lasts l JOIN freq f ON f.n = per.n
-    WHERE per.customer_id = ANY ($2)
+    FROM (SELECT DISTINCT x.id FROM unnest($2) x(id)) i
+    JOIN per ON per.customer_id = i.id
+    CROSS JOIN lasts l JOIN freq f ON f.n = per.n
   ), scored AS (
     SELECT w.customer_id,
            least(5, 1 + floor(5 * CASE WHEN w.members <= 1 THEN 0::float8 ELSE w.r_below::float8 / (w.members - 1)::float8 END))::int AS r,
