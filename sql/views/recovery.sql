@@ -90,8 +90,9 @@ WHERE NOT c.has_email_rows;
 -- customer's standing when the cart was created: returning with an earlier valid order, new
 -- without, guest without a customer. Orders are looked up in order_keys and emails in
 -- recovery_email_rows / recovery_emailed_carts (migration 0110): one probe per cart, whatever the
--- history.
-CREATE FUNCTION kpi.cart_journey_carts(from_ts timestamptz, to_ts timestamptz)
+-- history. cart_journey_carts_in follows only the carts of the range with the given ids (NULL:
+-- all): every row depends on its own cart's rows only, so it is the cart_journey_carts row.
+CREATE FUNCTION kpi.cart_journey_carts_in(from_ts timestamptz, to_ts timestamptz, cart_ids text[])
 RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
                abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
                first_sent_at timestamptz, first_opened_at timestamptz, opened_after_sent_at timestamptz,
@@ -113,7 +114,7 @@ AS $$
     -- the range holds and would otherwise hash every order and every email
     LEFT JOIN LATERAL (SELECT o.order_id, o.placed_at, o.net_cents FROM public.order_keys o
                        WHERE o.order_id = c.order_id AND o.valid AND o.placed_at < $2 OFFSET 0) o ON true
-    WHERE c.created_at >= $1 AND c.created_at < $2
+    WHERE c.created_at >= $1 AND c.created_at < $2 AND ($3 IS NULL OR c.cart_id IN (SELECT unnest($3)))
   ), e AS (
     SELECT x.cart_id, x.step, x.campaign_id, x.sent_at, x.opened_at, x.clicked_at
     FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_email_rows x
@@ -155,6 +156,16 @@ AS $$
   LEFT JOIN opened_from o ON o.cart_id = j.cart_id
   LEFT JOIN rec r ON r.cart_id = j.cart_id
 $$;
+
+CREATE FUNCTION kpi.cart_journey_carts(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
+               abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
+               first_sent_at timestamptz, first_opened_at timestamptz, opened_after_sent_at timestamptz,
+               first_clicked_at timestamptz, recovered boolean, recovered_at timestamptz, recovered_cents bigint,
+               recovered_step smallint, recovered_campaign_id text, order_id text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$ SELECT * FROM kpi.cart_journey_carts_in($1, $2, NULL) $$;
 
 -- ------------------------------------------------------------------ the journey
 -- Stages in order with carts reaching each, their share of carts created, their value (cart
@@ -203,9 +214,16 @@ RETURNS TABLE (dimension text, segment text, carts_emailed bigint, carts_recover
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH j AS (
+  WITH sent AS (
+    -- a cart whose first email (the earliest one before to_ts) is in the range has an email sent in
+    -- the range: only those carts are followed
+    SELECT ARRAY(SELECT e.cart_id FROM public.recovery_email_rows e WHERE e.sent_at >= $1 AND e.sent_at < $2
+                 UNION
+                 SELECT r.cart_id FROM public.recovery_emailed_carts r WHERE NOT r.has_email_rows AND r.sent_at >= $1 AND r.sent_at < $2) AS ids
+  ), j AS (
     -- carts created up to 7 days before the range can have their first email in it
-    SELECT * FROM kpi.cart_journey_carts($1 - INTERVAL '7 days', $2) WHERE first_sent_at >= $1 AND first_sent_at < $2
+    SELECT * FROM kpi.cart_journey_carts_in($1 - INTERVAL '7 days', $2, (SELECT ids FROM sent))
+    WHERE first_sent_at >= $1 AND first_sent_at < $2
   ), rfm AS (
     -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
     -- rfm_customers_at($1) gives, without scoring and naming every customer)

@@ -112,6 +112,35 @@ describe('RFM segment of given customers, from the kept valid orders (depthFixtu
     await sameAsLive();
   });
 
+  it('recovery by segment equals its former definition: every cart followed, every customer scored', async () => {
+    const former = (from: string, to: string) => `
+      WITH j AS (SELECT * FROM kpi.cart_journey_carts(timestamptz '${from}' - INTERVAL '7 days', '${to}')
+                 WHERE first_sent_at >= '${from}' AND first_sent_at < '${to}'),
+      rfm AS (SELECT customer_id, segment FROM kpi.rfm_customers_at('${from}')),
+      steps AS (SELECT j.cart_id, x.step, (j.recovered AND j.recovered_step = x.step) AS rec, j.recovered_cents
+                FROM j CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
+                WHERE x.at IS NOT NULL),
+      rows AS (SELECT 1 AS ord, 'customer_type' AS dimension, j.customer_type AS segment, j.recovered AS rec, j.recovered_cents AS cents FROM j
+               UNION ALL
+               SELECT 2, 'rfm_segment', CASE WHEN j.customer_id IS NULL THEN 'guest' ELSE coalesce(rfm.segment, 'not_scored') END, j.recovered, j.recovered_cents
+               FROM j LEFT JOIN rfm ON rfm.customer_id = j.customer_id
+               UNION ALL
+               SELECT 3, 'email_step', 'email_' || steps.step, steps.rec, steps.recovered_cents FROM steps)
+      SELECT dimension, segment, count(*) AS carts_emailed, count(*) FILTER (WHERE rec) AS carts_recovered,
+             kpi.rate(count(*) FILTER (WHERE rec), count(*)) AS recovery_rate,
+             kpi.money(coalesce(sum(cents) FILTER (WHERE rec), 0)) AS recovered_revenue
+      FROM rows GROUP BY ord, dimension, segment ORDER BY ord, segment`;
+    const ranges = [[WEEK_START, AT2], ['2026-05-04T17:30:00Z', '2026-05-05T16:30:00Z'], ['2026-05-04T17:30:00.001Z', '2026-05-06T12:10:00Z'],
+      ['2026-05-05T14:10:00Z', '2026-05-08T00:00:00Z'], ['2026-04-01T00:00:00Z', '2026-06-01T00:00:00Z']];
+    let rows = 0;
+    for (const [from, to] of ranges) {
+      const now = (await db.query<Row>(`SELECT * FROM kpi.recovery_by_segment('${from}', '${to}')`)).rows;
+      expect([from, to, now]).toEqual([from, to, (await db.query<Row>(former(from!, to!))).rows]);
+      rows += now.length;
+    }
+    expect(rows).toBeGreaterThan(15);
+  });
+
   it('one member scores 1, 1; none gives no row', async () => {
     // 2027-05-05 15:00Z: Dee's and Hal's 2026-05-04 orders are more than 365 days old; Gus's 05-06 (B23) is not
     const lone = await db.query<Row>(`SELECT count(*)::int AS n FROM kpi.rfm_customers_live('2027-05-05T15:00:00Z')`);
