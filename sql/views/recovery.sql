@@ -344,7 +344,10 @@ AS $$
   WITH a AS (
     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units,
            sum(l.line_subtotal_cents - l.allocated_discount_cents) AS cents
-    FROM kpi.cart_journey_carts($1, $2) j
+    -- a recovered cart is marked recovered by email and names its order: only those are followed
+    FROM kpi.cart_journey_carts_in($1, $2, ARRAY(SELECT c.cart_id FROM public.carts c
+                                                 WHERE c.created_at >= $1 AND c.created_at < $2
+                                                   AND c.recovered_by_email AND c.order_id IS NOT NULL)) j
     JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
     WHERE j.recovered
     GROUP BY l.sku

@@ -36,7 +36,7 @@ const DIFF = `
          (SELECT count(*) FROM (SELECT * FROM live EXCEPT ALL SELECT * FROM fast) x)::int AS missing,
          (SELECT count(*) FROM (SELECT * FROM fast EXCEPT ALL SELECT * FROM live) x)::int AS extra`;
 
-describe('RFM segment of given customers, from the kept valid orders (depthFixture.ts)', () => {
+describe('RFM segment of given customers, and the recovery KPIs that follow only the carts they need (depthFixture.ts)', () => {
   let db: TestDb;
   const segments = async (at: string) =>
     (await db.query<Row>(`SELECT customer_id, r_score, f_score, segment FROM kpi.rfm_segment_of_customers('${at}', ${ALL}) ORDER BY 1`))
@@ -139,6 +139,23 @@ describe('RFM segment of given customers, from the kept valid orders (depthFixtu
       rows += now.length;
     }
     expect(rows).toBeGreaterThan(15);
+  });
+
+  it('recovered products equal their former definition (every cart of the range followed)', async () => {
+    const former = (from: string, to: string) => `
+      WITH a AS (
+        SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units, sum(l.line_subtotal_cents - l.allocated_discount_cents) AS cents
+        FROM kpi.cart_journey_carts('${from}', '${to}') j JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
+        WHERE j.recovered GROUP BY l.sku)
+      SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku) AS rank, a.sku, p.name, a.carts, a.units, kpi.money(a.cents) AS revenue
+      FROM a LEFT JOIN public.products p ON p.sku = a.sku ORDER BY a.cents DESC, a.carts DESC, a.sku`;
+    let rows = 0;
+    for (const [from, to] of [[WEEK_START, AT2], ['2026-05-04T16:00:00Z', '2026-05-06T13:50:00Z'], ['2026-05-04T16:00:00Z', '2026-05-06T13:50:00.001Z']]) {
+      const now = (await db.query<Row>(`SELECT * FROM kpi.recovered_products('${from}', '${to}', 100)`)).rows;
+      expect([from, to, now]).toEqual([from, to, (await db.query<Row>(former(from!, to!))).rows]);
+      rows += now.length;
+    }
+    expect(rows).toBeGreaterThan(3);
   });
 
   it('one member scores 1, 1; none gives no row', async () => {
