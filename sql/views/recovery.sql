@@ -120,10 +120,13 @@ AS $$
     FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_email_rows x
                                WHERE x.cart_id = c.cart_id AND x.sent_at < $2 OFFSET 0) x
     UNION ALL
+    -- probed by cart_id alone (the filters stay outside OFFSET 0): the partial index of carts
+    -- without email rows keeps the entries of every cart whose email rows arrived later, and a
+    -- probe by sent_at there walks all of them
     SELECT x.cart_id, coalesce(k.recovery_step, 1)::smallint, x.campaign_id, x.sent_at, NULL::timestamptz, NULL::timestamptz
-    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x
-                               WHERE x.cart_id = c.cart_id AND NOT x.has_email_rows AND x.sent_at < $2 OFFSET 0) x
+    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x WHERE x.cart_id = c.cart_id OFFSET 0) x
     LEFT JOIN public.campaigns k ON k.campaign_id = x.campaign_id
+    WHERE NOT x.has_email_rows AND x.sent_at < $2
   ), per AS (
     SELECT e.cart_id,
            min(e.sent_at) FILTER (WHERE e.step = 1) AS s1, min(e.sent_at) FILTER (WHERE e.step = 2) AS s2,
@@ -294,8 +297,9 @@ AS $$
         WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
         UNION ALL
         SELECT r.campaign_id, r.sent_at, coalesce(k.recovery_step, 1)::smallint
-        FROM public.recovery_emailed_carts r LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
-        WHERE r.cart_id = c.cart_id AND NOT r.has_email_rows AND r.sent_at <= o.placed_at
+        FROM (SELECT r.* FROM public.recovery_emailed_carts r WHERE r.cart_id = c.cart_id OFFSET 0) r
+        LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
+        WHERE NOT r.has_email_rows AND r.sent_at <= o.placed_at
       ) x
       ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
     WHERE c.created_at >= $1 - INTERVAL '30 days' AND c.created_at < $2 AND c.recovered_by_email AND c.order_id IS NOT NULL
