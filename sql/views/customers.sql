@@ -230,8 +230,10 @@ $$;
 -- The named segment (and R, F scores) of the given customers as of `at`, the same as
 -- rfm_customers_live(at) gives them (no row: not scored). A segment depends on R and F only, and
 -- those on each member's last valid order and number of valid orders before `at`: both are read
--- from customer_valid_orders (kept by a trigger on orders, migration 0101), so neither refunds
--- nor the order chunks are read, and no snapshot window is needed. Membership is the live
+-- from customer_order_summary (0131: per customer, now) for the customers with no valid order
+-- since `at`, and recounted from customer_valid_orders (0101) for the few who ordered since; both
+-- kept by triggers, so neither refunds nor the order chunks are read, and no snapshot window is
+-- needed. Membership is the live
 -- definition's last_at >= at − '365 days' (in the session's zone, as there). The scores are
 -- computed without sorting every member: percent_rank = (members with a smaller value) ÷
 -- (members − 1), 0 for a single member, taken in float8 exactly as the window function does;
@@ -244,12 +246,21 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
-  WITH per AS MATERIALIZED (
-    SELECT v.customer_id, max(v.placed_at) AS last_at, count(*) AS n
-    FROM public.customer_valid_orders v
-    WHERE v.placed_at < $1
-    GROUP BY v.customer_id
-    HAVING max(v.placed_at) >= $1 - INTERVAL '365 days'
+  WITH since AS MATERIALIZED (
+    -- customers with a valid order at or after `at`, and how many
+    SELECT v.customer_id, count(*) AS n_since FROM public.customer_valid_orders v WHERE v.placed_at >= $1 GROUP BY v.customer_id
+  ), recounted AS MATERIALIZED (
+    -- their standing at `at`: the orders before it, and the last of them (one probe each)
+    SELECT s.customer_id, t.orders - s.n_since AS n,
+           (SELECT max(v.placed_at) FROM public.customer_valid_orders v WHERE v.customer_id = s.customer_id AND v.placed_at < $1) AS last_at
+    FROM since s JOIN public.customer_order_summary t ON t.customer_id = s.customer_id
+    WHERE t.orders > s.n_since
+  ), per AS MATERIALIZED (
+    -- every other customer stands at `at` as now (customer_order_summary, 0131): last order before `at`
+    SELECT t.customer_id, t.last_at, t.orders AS n FROM public.customer_order_summary t
+    WHERE t.last_at >= $1 - INTERVAL '365 days' AND t.last_at < $1
+    UNION ALL
+    SELECT r.customer_id, r.last_at, r.n FROM recounted r WHERE r.last_at >= $1 - INTERVAL '365 days'
   ), lasts AS (
     SELECT count(*) AS members, array_agg(per.last_at ORDER BY per.last_at) AS sorted FROM per
   ), freq AS (

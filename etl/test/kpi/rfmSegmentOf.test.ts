@@ -41,7 +41,20 @@ describe('RFM segment of given customers, and the recovery KPIs that follow only
   const segments = async (at: string) =>
     (await db.query<Row>(`SELECT customer_id, r_score, f_score, segment FROM kpi.rfm_segment_of_customers('${at}', ${ALL}) ORDER BY 1`))
       .rows.map((x) => [x.customer_id, num(x.r_score), num(x.f_score), x.segment]);
+  // customer_order_summary (0131, trigger-kept) against a recount from the raw orders
+  const summaryExact = async () => {
+    const d = (await db.query<Row>(`
+      WITH raw AS (SELECT customer_id, max(placed_at) AS last_at, count(*) AS orders FROM orders
+                   WHERE customer_id IS NOT NULL AND status <> 'cancelled' AND NOT is_test GROUP BY customer_id),
+      kept AS (SELECT customer_id, last_at, orders FROM customer_order_summary)
+      SELECT (SELECT count(*) FROM kept)::int AS n,
+             (SELECT count(*) FROM (SELECT * FROM raw EXCEPT ALL SELECT * FROM kept) x)::int AS missing,
+             (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM raw) x)::int AS extra`)).rows[0]!;
+    expect([num(d.missing), num(d.extra)]).toEqual([0, 0]);
+    return num(d.n);
+  };
   const sameAsLive = async () => {
+    await summaryExact();
     for (const zone of ZONES) {
       await db.exec(`SET TIME ZONE '${zone}'`);
       const d = (await db.query<Row>(DIFF)).rows[0]!;
@@ -109,6 +122,19 @@ describe('RFM segment of given customers, and the recovery KPIs that follow only
       ['D4', 2, 1, 'hibernating'],
       ['D5', 5, 1, 'new'],
     ]);
+    await sameAsLive();
+  });
+
+  it('the kept per-customer summary follows an order moved to another customer and to another instant', async () => {
+    // D7 (Jo) had no order: B10 moves from Hal to Jo, then back to Hal six hours earlier
+    await db.query(`UPDATE orders SET customer_id = 'D7' WHERE order_id = 'B10'`);
+    const jo = await db.query<Row>(`SELECT last_at, orders FROM customer_order_summary WHERE customer_id = 'D7'`);
+    expect([(jo.rows[0]?.last_at as Date).toISOString(), num(jo.rows[0]?.orders)]).toEqual(['2026-04-10T16:00:00.000Z', 1]);
+    expect(await summaryExact()).toBe(7); // D1..D7 (Ivy by her 2025 order)
+    await db.query(`UPDATE orders SET customer_id = 'D5', placed_at = '2026-04-10T10:00:00Z' WHERE order_id = 'B10'`);
+    expect((await db.query<Row>(`SELECT 1 FROM customer_order_summary WHERE customer_id = 'D7'`)).rows).toHaveLength(0);
+    // Hal at AT: last order 04-10 10:00Z now, still the latest of the members → R 5, one order → F 1
+    expect((await segments(AT)).find((x) => x[0] === 'D5')).toEqual(['D5', 5, 1, 'new']);
     await sameAsLive();
   });
 
