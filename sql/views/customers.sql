@@ -227,6 +227,80 @@ AS $$
   ORDER BY s.cents DESC, s.customer_id
 $$;
 
+-- The named segment (and R, F scores) of the given customers as of `at`, the same as
+-- rfm_customers_live(at) gives them (no row: not scored). A segment depends on R and F only, and
+-- those on each member's last valid order and number of valid orders before `at`: both are read
+-- from customer_order_summary (0131: per customer, now) for the customers with no valid order
+-- since `at`, and recounted from customer_valid_orders (0101) for the few who ordered since; both
+-- kept by triggers, so neither refunds nor the order chunks are read, and no snapshot window is
+-- needed. Membership is the live
+-- definition's last_at >= at − '365 days' (in the session's zone, as there). The scores are
+-- computed from counts: percent_rank = (members with a smaller value) ÷ (members − 1), 0 for a
+-- single member, taken in float8 exactly as the window function does; the count below a last
+-- order is a running count in one sort of the members with the wanted customers, the count below
+-- a frequency a running sum over the frequency histogram.
+CREATE FUNCTION kpi.rfm_segment_of_customers(at timestamptz, customer_ids text[])
+RETURNS TABLE (customer_id text, r_score int, f_score int, segment text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+SET work_mem = '64MB'
+AS $$
+  WITH since AS MATERIALIZED (
+    -- customers with a valid order at or after `at`, and how many
+    SELECT v.customer_id, count(*) AS n_since FROM public.customer_valid_orders v WHERE v.placed_at >= $1 GROUP BY v.customer_id
+  ), recounted AS MATERIALIZED (
+    -- their standing at `at`: the orders before it, and the last of them (one probe each)
+    SELECT s.customer_id, t.orders - s.n_since AS n,
+           (SELECT max(v.placed_at) FROM public.customer_valid_orders v WHERE v.customer_id = s.customer_id AND v.placed_at < $1) AS last_at
+    FROM since s
+    CROSS JOIN LATERAL (SELECT t.orders FROM public.customer_order_summary t WHERE t.customer_id = s.customer_id OFFSET 0) t
+    WHERE t.orders > s.n_since
+  ), per AS (
+    -- every other customer stands at `at` as now (customer_order_summary, 0131): last order before `at`
+    SELECT t.customer_id, t.last_at, t.orders AS n FROM public.customer_order_summary t
+    WHERE t.last_at >= $1 - INTERVAL '365 days' AND t.last_at < $1
+    UNION ALL
+    SELECT r.customer_id, r.last_at, r.n FROM recounted r WHERE r.last_at >= $1 - INTERVAL '365 days'
+  ), members AS (
+    SELECT count(*) AS n FROM per
+  ), freq AS (
+    SELECT h.n, coalesce(sum(h.k) OVER (ORDER BY h.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
+    FROM (SELECT per.n, count(*) AS k FROM per GROUP BY per.n) h
+  ), w AS MATERIALIZED (
+    -- the wanted members, each looked up by id
+    SELECT i.id AS customer_id, coalesce(r.last_at, t.last_at) AS last_at, coalesce(r.n, t.orders) AS n
+    FROM (SELECT DISTINCT x.id FROM unnest($2) x(id)) i
+    LEFT JOIN recounted r ON r.customer_id = i.id
+    LEFT JOIN LATERAL (SELECT t.last_at, t.orders FROM public.customer_order_summary t
+                       WHERE t.customer_id = i.id AND t.last_at < $1 OFFSET 0) t ON true
+    WHERE coalesce(r.last_at, t.last_at) >= $1 - INTERVAL '365 days'
+  ), r_below AS (
+    -- members with an earlier last order: a running count over the members and the wanted in one
+    -- sort, each wanted row placed before the members of its own instant
+    SELECT u.customer_id, u.below FROM (
+      SELECT x.customer_id, x.wanted, sum(1 - x.wanted) OVER (ORDER BY x.last_at, x.wanted DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below
+      FROM (SELECT NULL::text AS customer_id, per.last_at, 0 AS wanted FROM per
+            UNION ALL SELECT w.customer_id, w.last_at, 1 FROM w) x
+    ) u WHERE u.wanted = 1
+  ), wanted AS (
+    SELECT w.customer_id, rb.below AS r_below, f.below AS f_below, m.n AS members
+    FROM w JOIN r_below rb ON rb.customer_id = w.customer_id JOIN freq f ON f.n = w.n CROSS JOIN members m
+  ), scored AS (
+    SELECT w.customer_id,
+           least(5, 1 + floor(5 * CASE WHEN w.members <= 1 THEN 0::float8 ELSE w.r_below::float8 / (w.members - 1)::float8 END))::int AS r,
+           least(5, 1 + floor(5 * CASE WHEN w.members <= 1 THEN 0::float8 ELSE w.f_below::float8 / (w.members - 1)::float8 END))::int AS f
+    FROM wanted w
+  )
+  SELECT s.customer_id, s.r, s.f,
+         CASE WHEN s.r >= 4 AND s.f >= 4 THEN 'champions'
+              WHEN s.f >= 4 THEN 'loyal'
+              WHEN s.f = 1 AND s.r = 5 THEN 'new'
+              WHEN s.r <= 2 AND s.f >= 3 THEN 'at_risk'
+              WHEN s.r <= 2 AND s.f <= 2 THEN 'hibernating'
+              ELSE 'others' END
+  FROM scored s
+$$;
+
 -- One row per named segment (all six, 0 where empty): customers, their share, net revenue
 -- (lifetime, before `at`) and its share, mean recency and frequency.
 CREATE FUNCTION kpi.rfm_segments_live(at timestamptz)

@@ -90,8 +90,9 @@ WHERE NOT c.has_email_rows;
 -- customer's standing when the cart was created: returning with an earlier valid order, new
 -- without, guest without a customer. Orders are looked up in order_keys and emails in
 -- recovery_email_rows / recovery_emailed_carts (migration 0110): one probe per cart, whatever the
--- history.
-CREATE FUNCTION kpi.cart_journey_carts(from_ts timestamptz, to_ts timestamptz)
+-- history. cart_journey_carts_in follows only the carts of the range with the given ids (NULL:
+-- all): every row depends on its own cart's rows only, so it is the cart_journey_carts row.
+CREATE FUNCTION kpi.cart_journey_carts_in(from_ts timestamptz, to_ts timestamptz, cart_ids text[])
 RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
                abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
                first_sent_at timestamptz, first_opened_at timestamptz, opened_after_sent_at timestamptz,
@@ -113,16 +114,19 @@ AS $$
     -- the range holds and would otherwise hash every order and every email
     LEFT JOIN LATERAL (SELECT o.order_id, o.placed_at, o.net_cents FROM public.order_keys o
                        WHERE o.order_id = c.order_id AND o.valid AND o.placed_at < $2 OFFSET 0) o ON true
-    WHERE c.created_at >= $1 AND c.created_at < $2
+    WHERE c.created_at >= $1 AND c.created_at < $2 AND ($3 IS NULL OR c.cart_id IN (SELECT unnest($3)))
   ), e AS (
     SELECT x.cart_id, x.step, x.campaign_id, x.sent_at, x.opened_at, x.clicked_at
     FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_email_rows x
                                WHERE x.cart_id = c.cart_id AND x.sent_at < $2 OFFSET 0) x
     UNION ALL
+    -- probed by cart_id alone (the filters stay outside OFFSET 0): the partial index of carts
+    -- without email rows keeps the entries of every cart whose email rows arrived later, and a
+    -- probe by sent_at there walks all of them
     SELECT x.cart_id, coalesce(k.recovery_step, 1)::smallint, x.campaign_id, x.sent_at, NULL::timestamptz, NULL::timestamptz
-    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x
-                               WHERE x.cart_id = c.cart_id AND NOT x.has_email_rows AND x.sent_at < $2 OFFSET 0) x
+    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x WHERE x.cart_id = c.cart_id OFFSET 0) x
     LEFT JOIN public.campaigns k ON k.campaign_id = x.campaign_id
+    WHERE NOT x.has_email_rows AND x.sent_at < $2
   ), per AS (
     SELECT e.cart_id,
            min(e.sent_at) FILTER (WHERE e.step = 1) AS s1, min(e.sent_at) FILTER (WHERE e.step = 2) AS s2,
@@ -155,6 +159,16 @@ AS $$
   LEFT JOIN opened_from o ON o.cart_id = j.cart_id
   LEFT JOIN rec r ON r.cart_id = j.cart_id
 $$;
+
+CREATE FUNCTION kpi.cart_journey_carts(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
+               abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
+               first_sent_at timestamptz, first_opened_at timestamptz, opened_after_sent_at timestamptz,
+               first_clicked_at timestamptz, recovered boolean, recovered_at timestamptz, recovered_cents bigint,
+               recovered_step smallint, recovered_campaign_id text, order_id text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$ SELECT * FROM kpi.cart_journey_carts_in($1, $2, NULL) $$;
 
 -- ------------------------------------------------------------------ the journey
 -- Stages in order with carts reaching each, their share of carts created, their value (cart
@@ -203,10 +217,22 @@ RETURNS TABLE (dimension text, segment text, carts_emailed bigint, carts_recover
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH j AS (
+  WITH sent AS (
+    -- a cart whose first email (the earliest one before to_ts) is in the range has an email sent in
+    -- the range: only those carts are followed
+    SELECT ARRAY(SELECT e.cart_id FROM public.recovery_email_rows e WHERE e.sent_at >= $1 AND e.sent_at < $2
+                 UNION
+                 SELECT r.cart_id FROM public.recovery_emailed_carts r WHERE NOT r.has_email_rows AND r.sent_at >= $1 AND r.sent_at < $2) AS ids
+  ), j AS (
     -- carts created up to 7 days before the range can have their first email in it
-    SELECT * FROM kpi.cart_journey_carts($1 - INTERVAL '7 days', $2) WHERE first_sent_at >= $1 AND first_sent_at < $2
-  ), rfm AS (SELECT customer_id, segment FROM kpi.rfm_customers_at($1)),
+    SELECT * FROM kpi.cart_journey_carts_in($1 - INTERVAL '7 days', $2, (SELECT ids FROM sent))
+    WHERE first_sent_at >= $1 AND first_sent_at < $2
+  ), rfm AS (
+    -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
+    -- rfm_customers_at($1) gives, without scoring and naming every customer)
+    SELECT s.customer_id, s.segment
+    FROM kpi.rfm_segment_of_customers($1, ARRAY(SELECT DISTINCT j.customer_id FROM j WHERE j.customer_id IS NOT NULL)) s
+  ),
   steps AS (
     SELECT j.cart_id, x.step, (j.recovered AND j.recovered_step = x.step) AS rec, j.recovered_cents
     FROM j CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
@@ -271,8 +297,9 @@ AS $$
         WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
         UNION ALL
         SELECT r.campaign_id, r.sent_at, coalesce(k.recovery_step, 1)::smallint
-        FROM public.recovery_emailed_carts r LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
-        WHERE r.cart_id = c.cart_id AND NOT r.has_email_rows AND r.sent_at <= o.placed_at
+        FROM (SELECT r.* FROM public.recovery_emailed_carts r WHERE r.cart_id = c.cart_id OFFSET 0) r
+        LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
+        WHERE NOT r.has_email_rows AND r.sent_at <= o.placed_at
       ) x
       ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
     WHERE c.created_at >= $1 - INTERVAL '30 days' AND c.created_at < $2 AND c.recovered_by_email AND c.order_id IS NOT NULL
@@ -321,7 +348,10 @@ AS $$
   WITH a AS (
     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units,
            sum(l.line_subtotal_cents - l.allocated_discount_cents) AS cents
-    FROM kpi.cart_journey_carts($1, $2) j
+    -- a recovered cart is marked recovered by email and names its order: only those are followed
+    FROM kpi.cart_journey_carts_in($1, $2, ARRAY(SELECT c.cart_id FROM public.carts c
+                                                 WHERE c.created_at >= $1 AND c.created_at < $2
+                                                   AND c.recovered_by_email AND c.order_id IS NOT NULL)) j
     JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
     WHERE j.recovered
     GROUP BY l.sku

@@ -185,8 +185,7 @@ export function recoveryDashboard(role: 'admin' | 'manager', cat: KpiCatalog): B
           `
           SELECT (ARRAY['${WEEKDAYS.join("','")}'])[weekday] AS weekday_name,
                  ${hours.map((h) => `sum(carts_abandoned) FILTER (WHERE hour_of_day = ${Number(h)}) AS "${h}"`).join(',\n                 ')}
-          FROM ${S}.cart_abandonment_by_hour
-          WHERE $__timeFilter(time)
+          FROM ${S}.cart_abandonment_by_hour_between($__timeFrom(), $__timeTo())
           GROUP BY weekday
           ORDER BY weekday`,
           ['weekday_name', ...hours],

@@ -56,6 +56,7 @@ export const EXPOSURE: readonly ExposedObject[] = [
     'cart_abandonment_by_hour', 'cart_abandonment_by_country_daily',
   ]),
   ...formOf(fn('conversion', STAFF, ['conversion_range']), ['conversion_daily']),
+  ...formOf(fn('conversion', STAFF, ['cart_abandonment_by_hour_between']), ['cart_abandonment_by_hour']),
   ...fn('conversion', STAFF, ['funnel', 'funnel_window', 'live_carts_at']),
   ...formOf(view('conversion', STAFF, ['live_carts']), ['live_carts_at']),
 

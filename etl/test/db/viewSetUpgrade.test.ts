@@ -22,14 +22,16 @@ const RANGES = [
   ["'2026-03-05T05:00:00Z'", "'2026-03-08T05:00:00Z'"],
 ];
 // Objects added after the old layout, in sql/views only: the daemon's health views, the alert
-// sources, the cohort / segment / journey / timing / predictive-CLV KPIs and the chunk-pruned
-// order read behind revenue today.
+// sources, the cohort / segment / journey / timing / predictive-CLV KPIs, the chunk-pruned
+// order read behind revenue today, the segment lookup of given customers and the hour-range read
+// of abandonment by hour.
 const VIEW_SET_ONLY = [
   'etl_runs', 'dead_letters', 'api_request_stats', 'uptime_probes', 'cart_abandonment_window',
   'customer_orders_at', 'cohort_retention_at', 'cohort_retention', 'rfm_customers_at', 'rfm_customers', 'rfm_segments_at', 'rfm_segments',
   'clv_predictive', 'clv_predictive_customers', 'cart_recovery_email_events', 'cart_journey_carts', 'cart_journey',
   'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products', 'live_carts_at', 'live_carts',
   'email_conversions', 'funnel_window', 'out_of_stock_store_daily', 'order_operations_in', 'valid_order_nets',
+  'rfm_segment_of_customers', 'cart_abandonment_by_hour_between', 'cart_journey_carts_in',
   // the live definitions behind the KPI snapshots (sql/views/snapshots.sql) and what fills them
   'clv_live', 'repeat_rate_90d_live', 'days_between_purchases_live', 'cohort_retention_live', 'rfm_customers_live', 'rfm_segments_live',
   'clv_fill', 'repeat_rate_90d_fill', 'days_between_purchases_fill', 'cohort_retention_fill', 'rfm_customers_fill', 'rfm_segments_fill',
@@ -67,7 +69,11 @@ async function snapshot(db: Db): Promise<Map<string, string>> {
               ? RANGES.map((r) => [...r, "'1 day'"])
               : types.join() === 'timestamp with time zone,timestamp with time zone,timestamp with time zone'
                 ? RANGES.map((r) => [INSTANTS[2]!, ...r])
-                : null;
+                : types.join() === 'timestamp with time zone,text[]'
+                  ? INSTANTS.map((i) => [i, '(SELECT array_agg(customer_id) FROM public.customers)'])
+                  : types.join() === 'timestamp with time zone,timestamp with time zone,text[]'
+                    ? RANGES.map((r) => [...r, 'NULL'])
+                    : null;
     if (!calls) throw new Error(`no arguments chosen for ${f.q}(${f.args})`);
     for (const args of calls) {
       const call = `${f.q}(${args.join(', ')})`;

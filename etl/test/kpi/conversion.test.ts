@@ -123,6 +123,41 @@ describe('conversion, funnel and cart KPIs (hand-computed from fixture.ts)', () 
     ]);
   });
 
+  it('weekday × hour for a range: the hours starting in [from, to], both ends included, as the view filtered on time', async () => {
+    const between = async (from: string, to: string) =>
+      (await db.query<Row>(`SELECT hour_of_day, carts_created, carts_abandoned, carts_converted
+                            FROM kpi.cart_abandonment_by_hour_between('${from}', '${to}') ORDER BY time`)).rows
+        .map((x) => [x.hour_of_day, x.carts_created, x.carts_abandoned, x.carts_converted]);
+    // K1's hour starts at 15:00Z, K3's at 17:00Z: both ends count; K2's 16:00Z hour in between
+    expect(await between('2026-03-05T15:00:00Z', '2026-03-05T17:00:00Z')).toEqual([[10, 1, 0, 1], [11, 1, 1, 0], [12, 1, 1, 0]]);
+    // a range starting inside K1's hour leaves it out; one ending inside K3's hour keeps it
+    expect(await between('2026-03-05T15:00:00.001Z', '2026-03-05T17:59:00Z')).toEqual([[11, 1, 1, 0], [12, 1, 1, 0]]);
+    const ranges = [['2026-03-05T15:00:00Z', '2026-03-05T17:00:00Z'], ['2026-03-05T15:30:00Z', '2026-03-05T16:59:59.999Z'],
+      ['2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'], ['2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z']];
+    for (const zone of ['UTC', 'America/New_York', 'Asia/Kathmandu']) {
+      await db.exec(`SET TIME ZONE '${zone}'`);
+      for (const [from, to] of ranges) {
+        const q = (src: string) => db.query<Row>(`SELECT * FROM ${src} ORDER BY time, weekday, hour_of_day`).then((r) => r.rows);
+        expect(await q(`kpi.cart_abandonment_by_hour_between('${from}', '${to}')`))
+          .toEqual(await q(`kpi.cart_abandonment_by_hour WHERE time BETWEEN '${from}' AND '${to}'`));
+      }
+    }
+    await db.exec('SET TIME ZONE DEFAULT');
+  });
+
+  it('abandonment by stage and by country: the per-day counts of kpi.cart_status_at(now())', async () => {
+    const stage = `SELECT kpi.day_start(c.day) AS time, c.day, c.stage, count(*) FILTER (WHERE c.abandoned) AS carts_abandoned, count(*) AS carts_created
+                   FROM kpi.cart_status_at(now()) c GROUP BY c.day, c.stage ORDER BY 2, 3`;
+    expect((await db.query<Row>(`SELECT * FROM kpi.cart_abandonment_by_stage_daily ORDER BY 2, 3`)).rows).toEqual((await db.query<Row>(stage)).rows);
+    const country = `SELECT kpi.day_start(c.day) AS time, c.day, c.country, count(*) AS carts_created, count(*) FILTER (WHERE c.abandoned) AS carts_abandoned,
+                            count(*) FILTER (WHERE c.converted) AS carts_converted,
+                            round(1 - (count(*) FILTER (WHERE c.converted))::numeric / NULLIF(count(*) FILTER (WHERE c.converted OR c.abandoned), 0), 4) AS cart_abandonment_rate
+                     FROM kpi.cart_status_at(now()) c GROUP BY c.day, c.country ORDER BY 2, 3`;
+    const rows = (await db.query<Row>(`SELECT * FROM kpi.cart_abandonment_by_country_daily ORDER BY 2, 3`)).rows;
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows).toEqual((await db.query<Row>(country)).rows);
+  });
+
   it('abandoned-cart recovery by step and variant: rate, revenue, ROI', async () => {
     const r = await db.query<Row>(`SELECT * FROM kpi.cart_recovery ORDER BY recovery_step`);
     // RC1 (step 1, A, cost 10.00): emailed K2 K3, none recovered
