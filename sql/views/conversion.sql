@@ -11,9 +11,10 @@
 -- of that day's channel x device rows and a completed checkout is a purchase.
 -- Grafana filters this view on `time`. The per-day distinct visitors are a scalar subquery of
 -- the calendar row, so a filter on `time` applies to the calendar first and only the selected
--- days are counted, each through the sessions hypertable's started_at index. Readers that do not
--- select `visitors` (kpi_deviation_daily) never run it. The other counts come from the
--- sessions_daily aggregate (small, fast to group).
+-- days are counted: the visitors of a day are its sessions whose visitor had no earlier session
+-- that day, the cells of visitor_step_days (0120) of that day with prev_day before it. Readers
+-- that do not select `visitors` (kpi_deviation_daily) never run it. The other counts come from
+-- the sessions_daily aggregate (small, fast to group).
 CREATE VIEW kpi.conversion_daily AS
 WITH s AS (
   SELECT bucket, sum(sessions) AS sessions, sum(add_to_cart_sessions) AS atc, sum(checkout_sessions) AS chk,
@@ -28,8 +29,8 @@ WITH s AS (
          CASE WHEN s.bucket IS NOT NULL THEN 'sessions' WHEN t.day IS NOT NULL THEN 'traffic_daily' END AS data_source,
          coalesce(s.sessions, t.sessions, 0) AS sessions,
          CASE WHEN s.bucket IS NOT NULL
-              THEN (SELECT count(DISTINCT x.visitor_id) FROM public.sessions x
-                    WHERE x.started_at >= d.time AND x.started_at < kpi.day_start(d.day + 1))
+              THEN (SELECT coalesce(sum(g.sessions), 0) FROM public.visitor_step_days g
+                    WHERE g.step = 1 AND g.day = d.day AND g.prev_day < d.day)
               ELSE coalesce(t.visitors, 0) END AS visitors,
          coalesce(s.atc, t.atc, 0) AS atc,
          coalesce(s.chk, t.chk, 0) AS chk,
@@ -61,12 +62,75 @@ SELECT s.bucket AS time, kpi.local_day(s.bucket) AS day, s.channel, s.device,
        kpi.rate(s.completed_checkout_sessions, s.checkout_sessions) AS checkout_completion_rate
 FROM kpi.sessions_daily s;
 
--- Distinct visitors over the range in one pass: sessions are folded per visitor first. A range
--- with no session-level rows falls back to GA4's day-level traffic: visitors are then GA4's own
--- distinct-user count for exactly that range (traffic_range_users), never a sum of daily users; a
--- range GA4 was not asked for has no visitor figure (NULL). GA4 counts events where the sessions
--- table has sessions, and a completed checkout is a purchase there (as in conversion_daily). The
--- range's days are the store's local days of from_ts and of the instant just before to_ts.
+-- Distinct visitors per funnel step over [from_ts, to_ts), exact, from visitor_step_sessions
+-- (0120): a visitor is counted once, by its first session of the step in the range, the one whose
+-- previous session of the step (prev_at) is before from_ts or absent. The whole local days of the
+-- range are read from the grid visitor_step_days (cells with prev_day before the day of from_ts:
+-- their prev_at is before from_ts); rows are read one by one only on the partial days at the
+-- edges, and, when from_ts is inside a day, for the whole-day sessions whose previous session lies
+-- between that day's start and from_ts (their cell's prev_day is that day, only partly before
+-- from_ts). Steps: 1 any session, 2 added to cart, 3 began checkout, 4 carries an order.
+CREATE FUNCTION kpi.visitors_range(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (visitors bigint, add_to_cart_visitors bigint, checkout_visitors bigint, order_visitors bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  from_day date := kpi.local_day(from_ts);
+  -- whole days: first_day .. last_day (none when first_day > last_day)
+  first_day date := CASE WHEN kpi.day_start(kpi.local_day(from_ts)) = from_ts THEN kpi.local_day(from_ts)
+                         ELSE kpi.local_day(from_ts) + 1 END;
+  last_day date := kpi.local_day(to_ts) - 1;
+BEGIN
+  IF to_ts <= from_ts THEN
+    RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, 0::bigint;
+    RETURN;
+  END IF;
+  IF first_day > last_day THEN
+    -- EXECUTE plans with the range's values (index ranges of the instants, not a generic plan).
+    RETURN QUERY EXECUTE $q$
+      SELECT count(*) FILTER (WHERE step = 1), count(*) FILTER (WHERE step = 2),
+             count(*) FILTER (WHERE step = 3), count(*) FILTER (WHERE step = 4)
+      FROM public.visitor_step_sessions
+      WHERE step IN (1, 2, 3, 4) AND started_at >= $1 AND started_at < $2 AND (prev_at IS NULL OR prev_at < $1)
+    $q$ USING from_ts, to_ts;
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE $q$
+    WITH parts AS (
+      SELECT step, count(*) AS n FROM public.visitor_step_sessions
+      WHERE step IN (1, 2, 3, 4) AND started_at >= $1 AND started_at < $3 AND (prev_at IS NULL OR prev_at < $1)
+      GROUP BY step
+      UNION ALL
+      SELECT step, count(*) FROM public.visitor_step_sessions
+      WHERE step IN (1, 2, 3, 4) AND started_at >= $4 AND started_at < $2 AND (prev_at IS NULL OR prev_at < $1)
+      GROUP BY step
+      UNION ALL
+      SELECT step, sum(sessions) FROM public.visitor_step_days
+      WHERE step IN (1, 2, 3, 4) AND day >= $5 AND day <= $6 AND prev_day < $7
+      GROUP BY step
+      UNION ALL
+      SELECT step, count(*) FROM public.visitor_step_sessions
+      WHERE step IN (1, 2, 3, 4) AND prev_at >= $8 AND prev_at < $1 AND started_at >= $3 AND started_at < $4
+      GROUP BY step
+    )
+    SELECT coalesce(sum(n) FILTER (WHERE step = 1), 0)::bigint, coalesce(sum(n) FILTER (WHERE step = 2), 0)::bigint,
+           coalesce(sum(n) FILTER (WHERE step = 3), 0)::bigint, coalesce(sum(n) FILTER (WHERE step = 4), 0)::bigint
+    FROM parts
+  $q$ USING from_ts, to_ts, kpi.day_start(first_day), kpi.day_start(last_day + 1), first_day, last_day, from_day,
+            kpi.day_start(from_day);
+END
+$$;
+
+-- Sessions and distinct visitors over the range. Visitors are distinct over the range
+-- (kpi.visitors_range), never a sum of daily visitors. The session counts of the range's whole
+-- local days come from the sessions_daily aggregate, the partial days at its edges from raw
+-- sessions. A range with no session-level rows falls back to GA4's day-level traffic: visitors are
+-- then GA4's own distinct-user count for exactly that range (traffic_range_users), never a sum of
+-- daily users; a range GA4 was not asked for has no visitor figure (NULL). GA4 counts events where
+-- the sessions table has sessions, and a completed checkout is a purchase there (as in
+-- conversion_daily). The range's days are the store's local days of from_ts and of the instant
+-- just before to_ts.
 CREATE FUNCTION kpi.conversion_range(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   sessions bigint, visitors bigint, add_to_cart_sessions bigint, checkout_sessions bigint,
@@ -75,20 +139,39 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
-SET work_mem = '64MB'
 AS $$
+DECLARE
+  first_day date := CASE WHEN kpi.day_start(kpi.local_day(from_ts)) = from_ts THEN kpi.local_day(from_ts)
+                         ELSE kpi.local_day(from_ts) + 1 END;
+  last_day date := kpi.local_day(to_ts) - 1;
+  whole_from timestamptz;
+  whole_to timestamptz;
 BEGIN
-  -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
+  -- No whole day: an empty whole-day span at to_ts leaves [from_ts, to_ts) to the raw part.
+  IF to_ts <= from_ts OR first_day > last_day THEN
+    whole_from := greatest(from_ts, to_ts);
+    whole_to := whole_from;
+  ELSE
+    whole_from := kpi.day_start(first_day);
+    whole_to := kpi.day_start(last_day + 1);
+  END IF;
+  -- EXECUTE plans with the range's values, so the planner keeps only the edge days' chunks.
   RETURN QUERY EXECUTE $q$
-    WITH per_visitor AS (
+    WITH c AS (
       SELECT count(*) AS n, count(*) FILTER (WHERE added_to_cart) AS atc, count(*) FILTER (WHERE began_checkout) AS chk,
              count(*) FILTER (WHERE completed_checkout) AS done, count(*) FILTER (WHERE order_id IS NOT NULL) AS p
-      FROM public.sessions WHERE started_at >= $1 AND started_at < $2
-      GROUP BY visitor_id
+      FROM public.sessions WHERE started_at >= $1 AND started_at < $3
+      UNION ALL
+      SELECT count(*), count(*) FILTER (WHERE added_to_cart), count(*) FILTER (WHERE began_checkout),
+             count(*) FILTER (WHERE completed_checkout), count(*) FILTER (WHERE order_id IS NOT NULL)
+      FROM public.sessions WHERE started_at >= $4 AND started_at < $2
+      UNION ALL
+      SELECT sum(sessions), sum(add_to_cart_sessions), sum(checkout_sessions), sum(completed_checkout_sessions), sum(purchase_sessions)
+      FROM kpi.sessions_daily WHERE bucket >= $3 AND bucket < $4
     ), a AS (
-      SELECT coalesce(sum(n), 0)::bigint AS n, count(*) AS v, coalesce(sum(atc), 0)::bigint AS atc,
-             coalesce(sum(chk), 0)::bigint AS chk, coalesce(sum(done), 0)::bigint AS done, coalesce(sum(p), 0)::bigint AS p
-      FROM per_visitor
+      SELECT coalesce(sum(n), 0)::bigint AS n, coalesce(sum(atc), 0)::bigint AS atc, coalesce(sum(chk), 0)::bigint AS chk,
+             coalesce(sum(done), 0)::bigint AS done, coalesce(sum(p), 0)::bigint AS p
+      FROM c
     ), t AS (
       SELECT sum(sessions)::bigint AS n, sum(add_to_cart_sessions)::bigint AS atc,
              sum(checkout_sessions)::bigint AS chk, sum(purchase_sessions)::bigint AS p
@@ -99,7 +182,9 @@ BEGIN
       WHERE start_day = kpi.local_day($1) AND end_day = kpi.local_day($2 - INTERVAL '1 microsecond')
     ), x AS (
       SELECT CASE WHEN a.n > 0 OR t.n IS NULL THEN a.n ELSE t.n END AS n,
-             CASE WHEN a.n > 0 OR t.n IS NULL THEN a.v ELSE r.v END AS v,
+             CASE WHEN a.n > 0 OR t.n IS NULL
+                  THEN CASE WHEN a.n > 0 THEN (SELECT v.visitors FROM kpi.visitors_range($1, $2) v) ELSE 0 END
+                  ELSE r.v END AS v,
              CASE WHEN a.n > 0 OR t.n IS NULL THEN a.atc ELSE t.atc END AS atc,
              CASE WHEN a.n > 0 OR t.n IS NULL THEN a.chk ELSE t.chk END AS chk,
              CASE WHEN a.n > 0 OR t.n IS NULL THEN a.done ELSE t.p END AS done,
@@ -107,17 +192,15 @@ BEGIN
       FROM a, t, r
     )
     SELECT n, v, atc, chk, done, p, kpi.rate(p, n), kpi.rate(atc, n), kpi.rate(done, chk) FROM x
-  $q$ USING from_ts, to_ts;
+  $q$ USING from_ts, to_ts, whole_from, whole_to;
 END
 $$;
 
 -- ------------------------------------------------------------------ funnel
--- Steps count distinct visitors reaching the step with any session in the range. Drop-off of a
--- step = share of the previous step's visitors that did not reach it. The bottleneck is the
--- step whose drop-off exceeds its catalog benchmark by the most (ties: the earlier step).
--- One pass: sessions are first folded per visitor (did this visitor reach each step in the
--- range?), then visitors are counted per step. A year holds hundreds of thousands of visitors:
--- the larger work_mem keeps their hash table in memory instead of spilling.
+-- Steps count distinct visitors reaching the step with any session in the range
+-- (kpi.visitors_range). Drop-off of a step = share of the previous step's visitors that did not
+-- reach it. The bottleneck is the step whose drop-off exceeds its catalog benchmark by the most
+-- (ties: the earlier step).
 -- Without session rows the steps are GA4's distinct users of the range that reached each step
 -- (any event / add_to_cart / begin_checkout / purchase), fetched per range like the visitors.
 CREATE FUNCTION kpi.funnel(from_ts timestamptz, to_ts timestamptz)
@@ -127,19 +210,12 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
-SET work_mem = '64MB'
 AS $$
 BEGIN
-  -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
   RETURN QUERY EXECUTE $q$
-    WITH per_visitor AS (
-      SELECT bool_or(added_to_cart) AS atc, bool_or(began_checkout) AS chk, bool_or(order_id IS NOT NULL) AS ord
-      FROM public.sessions WHERE started_at >= $1 AND started_at < $2
-      GROUP BY visitor_id
-    ), sa AS (
-      SELECT count(*) AS s1, count(*) FILTER (WHERE atc) AS s2,
-             count(*) FILTER (WHERE chk) AS s3, count(*) FILTER (WHERE ord) AS s4
-      FROM per_visitor
+    WITH sa AS (
+      SELECT v.visitors AS s1, v.add_to_cart_visitors AS s2, v.checkout_visitors AS s3, v.order_visitors AS s4
+      FROM kpi.visitors_range($1, $2) v
     ), r AS (
       SELECT users::bigint AS s1, add_to_cart_users::bigint AS s2, checkout_users::bigint AS s3, purchase_users::bigint AS s4
       FROM public.traffic_range_users
