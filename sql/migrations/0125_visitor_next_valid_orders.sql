@@ -23,45 +23,48 @@ CREATE INDEX session_orders_visitor_idx ON session_orders (visitor_id, order_id)
 CREATE INDEX visitor_step_sessions_converting_idx ON visitor_step_sessions (started_at)
   INCLUDE (prev_at, next_valid_order_at) WHERE step = 1 AND next_valid_order_at IS NOT NULL;
 
-CREATE FUNCTION public.visitor_next_valid_order_at(p_visitor text, p_at timestamptz) RETURNS timestamptz
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, public
-AS $$
-  SELECT min(o.placed_at)
-  FROM public.session_orders so JOIN public.order_summaries o ON o.order_id = so.order_id
-  WHERE so.visitor_id = p_visitor AND o.placed_at >= p_at AND o.status <> 'cancelled' AND NOT o.is_test
-$$;
+-- The helpers are plpgsql, not sql: a trigger calls them once per row, and plpgsql keeps their
+-- plans for the session where a sql function is planned again on every call.
 
 -- A valid order placed at p_at now converts the visitor: its sessions started at or before it
 -- whose next order was later (or none) now have this one.
 CREATE FUNCTION public.visitor_next_valid_order_gained(p_visitor text, p_at timestamptz) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
+BEGIN
   UPDATE public.visitor_step_sessions
      SET next_valid_order_at = p_at
-   WHERE step = 1 AND visitor_id = p_visitor AND started_at <= p_at
-     AND (next_valid_order_at IS NULL OR next_valid_order_at > p_at)
+   WHERE visitor_id = p_visitor AND step = 1 AND started_at <= p_at
+     AND (next_valid_order_at IS NULL OR next_valid_order_at > p_at);
+END
 $$;
 
 -- A valid order placed at p_at no longer counts for the visitor (cancelled, test, moved, deleted
 -- or unlinked): the sessions that had it as their next order are recomputed (another link to the
 -- same order, or another order at the same instant, may keep it).
 CREATE FUNCTION public.visitor_next_valid_order_lost(p_visitor text, p_at timestamptz) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
+BEGIN
   UPDATE public.visitor_step_sessions t
      SET next_valid_order_at = x.next_at
-    FROM (SELECT s.session_id, s.started_at, public.visitor_next_valid_order_at(p_visitor, s.started_at) AS next_at
+    FROM (SELECT s.session_id, s.started_at,
+                 (SELECT min(o.placed_at)
+                  FROM public.session_orders so JOIN public.order_summaries o ON o.order_id = so.order_id
+                  WHERE so.visitor_id = p_visitor AND o.placed_at >= s.started_at
+                    AND o.status <> 'cancelled' AND NOT o.is_test) AS next_at
           FROM public.visitor_step_sessions s
-          WHERE s.step = 1 AND s.visitor_id = p_visitor AND s.next_valid_order_at = p_at) x
+          WHERE s.visitor_id = p_visitor AND s.step = 1 AND s.started_at <= p_at AND s.next_valid_order_at = p_at) x
    WHERE t.step = 1 AND t.session_id = x.session_id AND t.started_at = x.started_at
-     AND x.next_at IS DISTINCT FROM p_at
+     AND x.next_at IS DISTINCT FROM p_at;
+END
 $$;
 
 -- A step-1 row written by the sessions trigger (0120) takes its next order from the current
--- state; an update that keeps its visitor and start keeps the value.
+-- state; an update that keeps its visitor and start keeps the value. Rows of the other steps
+-- (inserted with NULL) do not call it.
 CREATE FUNCTION public.visitor_step_sessions_next_order_fill() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
@@ -70,14 +73,16 @@ BEGIN
   IF NEW.step <> 1 THEN
     NEW.next_valid_order_at := NULL;
   ELSIF TG_OP = 'INSERT' OR (NEW.visitor_id, NEW.started_at, NEW.step) IS DISTINCT FROM (OLD.visitor_id, OLD.started_at, OLD.step) THEN
-    NEW.next_valid_order_at := public.visitor_next_valid_order_at(NEW.visitor_id, NEW.started_at);
+    SELECT min(o.placed_at) INTO NEW.next_valid_order_at
+    FROM public.session_orders so JOIN public.order_summaries o ON o.order_id = so.order_id
+    WHERE so.visitor_id = NEW.visitor_id AND o.placed_at >= NEW.started_at AND o.status <> 'cancelled' AND NOT o.is_test;
   END IF;
   RETURN NEW;
 END
 $$;
 CREATE TRIGGER visitor_step_sessions_fill_next_valid_order
 BEFORE INSERT OR UPDATE OF step, visitor_id, started_at ON visitor_step_sessions
-FOR EACH ROW EXECUTE FUNCTION public.visitor_step_sessions_next_order_fill();
+FOR EACH ROW WHEN (NEW.step = 1 OR NEW.next_valid_order_at IS NOT NULL) EXECUTE FUNCTION public.visitor_step_sessions_next_order_fill();
 
 -- An order row (through its plain mirror, 0105) gained or lost validity, moved or went away:
 -- every visitor with a session carrying it loses the old instant and gains the new one. An

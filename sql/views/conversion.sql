@@ -390,11 +390,11 @@ CREATE VIEW kpi.live_carts AS SELECT * FROM kpi.live_carts_at(now());
 -- The window parameter is not named conversion_window: plpgsql refuses a parameter named like a
 -- result column.
 -- Read from visitor_step_sessions (0120, 0125): a visitor's first session of the range is its
--- step-1 row in the range whose previous session (prev_at) is before the range or absent, and
--- next_valid_order_at is the first valid order of the visitor at or after that session, kept by
--- triggers. The converted visitors are the range's rows of the partial index on the sessions
--- that have such an order; the window is applied here (started_at + window follows the session
--- time zone, as the definition does).
+-- step-1 row in the range whose previous session (prev_at) is before the range or absent (so the
+-- visitors are kpi.visitors_range's), and next_valid_order_at is the first valid order of the
+-- visitor at or after that session, kept by triggers. The converted visitors are the range's
+-- rows of the partial index on the sessions that have such an order; the window is applied here
+-- (started_at + window follows the session time zone, as the definition does).
 CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, window_length interval)
 RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
                median_hours_to_convert numeric, p90_hours_to_convert numeric)
@@ -411,8 +411,7 @@ BEGIN
       WHERE v.step = 1 AND v.next_valid_order_at IS NOT NULL AND v.started_at >= $1 AND v.started_at < $2
         AND (v.prev_at IS NULL OR v.prev_at < $1) AND v.next_valid_order_at <= v.started_at + $3
     ), n AS (
-      SELECT count(*) AS visitors FROM public.visitor_step_sessions v
-      WHERE v.step = 1 AND v.started_at >= $1 AND v.started_at < $2 AND (v.prev_at IS NULL OR v.prev_at < $1)
+      SELECT r.visitors FROM kpi.visitors_range($1, $2) r
     ), c AS (
       SELECT count(*) AS converted,
              round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) AS median_hours,
