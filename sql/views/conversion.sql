@@ -395,8 +395,11 @@ CREATE VIEW kpi.live_carts AS SELECT * FROM kpi.live_carts_at(now());
 -- visitor at or after that session, kept by triggers. The converted visitors are the range's
 -- rows of the partial index on the sessions that have such an order; the window is applied here
 -- (started_at + window follows the session time zone, as the definition does).
-CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, window_length interval)
-RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
+-- funnel_windows answers several windows over one read of the range's rows (the dashboard's
+-- "Conversion by window" asks for three): one result row per element of window_lengths, in
+-- their order (window_no = position). funnel_window is its one-window form.
+CREATE FUNCTION kpi.funnel_windows(from_ts timestamptz, to_ts timestamptz, window_lengths interval[])
+RETURNS TABLE (window_no int, conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
                median_hours_to_convert numeric, p90_hours_to_convert numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
@@ -405,21 +408,36 @@ AS $$
 BEGIN
   -- EXECUTE plans with the range's values (an index range, not a generic plan).
   RETURN QUERY EXECUTE $q$
-    WITH w AS (
-      SELECT extract(epoch FROM (v.next_valid_order_at - v.started_at)) / 3600.0 AS hours
+    WITH x AS (
+      SELECT w.n::int AS window_no, w.len FROM unnest($3) WITH ORDINALITY AS w(len, n)
+    ), r AS MATERIALIZED (
+      SELECT v.started_at, v.next_valid_order_at AS next_at,
+             (extract(epoch FROM (v.next_valid_order_at - v.started_at)) / 3600.0)::float8 AS hours
       FROM public.visitor_step_sessions v
       WHERE v.step = 1 AND v.next_valid_order_at IS NOT NULL AND v.started_at >= $1 AND v.started_at < $2
-        AND (v.prev_at IS NULL OR v.prev_at < $1) AND v.next_valid_order_at <= v.started_at + $3
+        AND (v.prev_at IS NULL OR v.prev_at < $1)
     ), n AS (
-      SELECT r.visitors FROM kpi.visitors_range($1, $2) r
-    ), c AS (
-      SELECT count(*) AS converted,
-             round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) AS median_hours,
-             round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) AS p90_hours
-      FROM w
+      SELECT q.visitors FROM kpi.visitors_range($1, $2) q
     )
-    SELECT $3, n.visitors, c.converted, kpi.rate(c.converted, n.visitors), c.median_hours, c.p90_hours
-    FROM n, c
-  $q$ USING from_ts, to_ts, window_length;
+    -- Per window, one pass over the range's rows and one sort for both percentiles.
+    SELECT x.window_no, x.len, n.visitors, c.converted, kpi.rate(c.converted, n.visitors),
+           round(c.p[1]::numeric, 2), round(c.p[2]::numeric, 2)
+    FROM x CROSS JOIN n
+    CROSS JOIN LATERAL (
+      SELECT count(*) AS converted, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.hours) AS p
+      FROM r WHERE r.next_at <= r.started_at + x.len
+    ) c
+    ORDER BY x.window_no
+  $q$ USING from_ts, to_ts, window_lengths;
 END
+$$;
+
+CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, window_length interval)
+RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
+               median_hours_to_convert numeric, p90_hours_to_convert numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT f.conversion_window, f.visitors, f.converted_visitors, f.conversion_rate, f.median_hours_to_convert, f.p90_hours_to_convert
+  FROM kpi.funnel_windows(from_ts, to_ts, ARRAY[window_length]) f
 $$;
