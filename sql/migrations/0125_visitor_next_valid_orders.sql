@@ -162,3 +162,7 @@ UPDATE visitor_step_sessions t
         FROM visitor_step_sessions s
         WHERE s.step = 1 AND s.visitor_id IN (SELECT visitor_id FROM visitor_valid_order_instants)) x
  WHERE t.step = 1 AND t.session_id = x.session_id AND t.started_at = x.started_at AND x.next_at IS NOT NULL;
+
+-- The planner needs the filled column's statistics: most rows have none, and the range read
+-- is planned as an index range only when it knows that.
+ANALYZE visitor_step_sessions;
