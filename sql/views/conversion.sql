@@ -431,38 +431,55 @@ CREATE VIEW kpi.live_carts AS SELECT * FROM kpi.live_carts_at(now());
 -- first session to the first such order, over the visitors converted within the window.
 -- The window parameter is not named conversion_window: plpgsql refuses a parameter named like a
 -- result column.
-CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, window_length interval)
-RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
+-- Read from visitor_step_sessions (0120, 0125): a visitor's first session of the range is its
+-- step-1 row in the range whose previous session (prev_at) is before the range or absent (so the
+-- visitors are kpi.visitors_range's), and next_valid_order_at is the first valid order of the
+-- visitor at or after that session, kept by triggers. The converted visitors are the range's
+-- rows of the partial index on the sessions that have such an order; the window is applied here
+-- (started_at + window follows the session time zone, as the definition does).
+-- funnel_windows answers several windows over one read of the range's rows (the dashboard's
+-- "Conversion by window" asks for three): one result row per element of window_lengths, in
+-- their order (window_no = position). funnel_window is its one-window form.
+CREATE FUNCTION kpi.funnel_windows(from_ts timestamptz, to_ts timestamptz, window_lengths interval[])
+RETURNS TABLE (window_no int, conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
                median_hours_to_convert numeric, p90_hours_to_convert numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
 BEGIN
-  -- EXECUTE plans with the range's values, so the planner keeps only the range's chunks.
+  -- EXECUTE plans with the range's values (an index range, not a generic plan).
   RETURN QUERY EXECUTE $q$
-    -- Only orders placed in [from_ts, to_ts + window) can convert a visitor whose first session is
-    -- in the range, so the orders are read for that span only (by the placed_at index of
-    -- order_summaries, the trigger-kept plain mirror of orders, 0105) and joined to their
-    -- sessions' visitors through session_orders (trigger-kept, 0080). f is read twice (the converted and all visitors), so it is computed once.
-    WITH f AS MATERIALIZED (
-      SELECT s.visitor_id, min(s.started_at) AS first_at FROM public.sessions s
-      WHERE s.started_at >= $1 AND s.started_at < $2 GROUP BY s.visitor_id
-    ), o AS (
-      SELECT so.visitor_id, o.placed_at FROM public.order_summaries o JOIN public.session_orders so ON so.order_id = o.order_id
-      WHERE o.placed_at >= $1 AND o.placed_at < $2 + $3 AND o.status <> 'cancelled' AND NOT o.is_test
-    ), w AS (
-      SELECT f.visitor_id, extract(epoch FROM (min(o.placed_at) - f.first_at)) / 3600.0 AS hours
-      FROM f JOIN o ON o.visitor_id = f.visitor_id AND o.placed_at >= f.first_at
-      GROUP BY f.visitor_id, f.first_at
-      HAVING min(o.placed_at) <= f.first_at + $3
+    WITH x AS (
+      SELECT w.n::int AS window_no, w.len FROM unnest($3) WITH ORDINALITY AS w(len, n)
+    ), r AS MATERIALIZED (
+      SELECT v.started_at, v.next_valid_order_at AS next_at,
+             (extract(epoch FROM (v.next_valid_order_at - v.started_at)) / 3600.0)::float8 AS hours
+      FROM public.visitor_step_sessions v
+      WHERE v.step = 1 AND v.next_valid_order_at IS NOT NULL AND v.started_at >= $1 AND v.started_at < $2
+        AND (v.prev_at IS NULL OR v.prev_at < $1)
     ), n AS (
-      SELECT count(*) AS visitors FROM f
+      SELECT q.visitors FROM kpi.visitors_range($1, $2) q
     )
-    SELECT $3, n.visitors, (SELECT count(*) FROM w), kpi.rate((SELECT count(*) FROM w), n.visitors),
-           (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w),
-           (SELECT round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours::float8))::numeric, 2) FROM w)
-    FROM n
-  $q$ USING from_ts, to_ts, window_length;
+    -- Per window, one pass over the range's rows and one sort for both percentiles.
+    SELECT x.window_no, x.len, n.visitors, c.converted, kpi.rate(c.converted, n.visitors),
+           round(c.p[1]::numeric, 2), round(c.p[2]::numeric, 2)
+    FROM x CROSS JOIN n
+    CROSS JOIN LATERAL (
+      SELECT count(*) AS converted, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.hours) AS p
+      FROM r WHERE r.next_at <= r.started_at + x.len
+    ) c
+    ORDER BY x.window_no
+  $q$ USING from_ts, to_ts, window_lengths;
 END
+$$;
+
+CREATE FUNCTION kpi.funnel_window(from_ts timestamptz, to_ts timestamptz, window_length interval)
+RETURNS TABLE (conversion_window interval, visitors bigint, converted_visitors bigint, conversion_rate numeric,
+               median_hours_to_convert numeric, p90_hours_to_convert numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+  SELECT f.conversion_window, f.visitors, f.converted_visitors, f.conversion_rate, f.median_hours_to_convert, f.p90_hours_to_convert
+  FROM kpi.funnel_windows(from_ts, to_ts, ARRAY[window_length]) f
 $$;

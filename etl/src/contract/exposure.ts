@@ -58,6 +58,8 @@ export const EXPOSURE: readonly ExposedObject[] = [
   ...formOf(fn('conversion', STAFF, ['conversion_range']), ['conversion_daily']),
   ...formOf(fn('conversion', STAFF, ['cart_abandonment_by_hour_between']), ['cart_abandonment_by_hour']),
   ...fn('conversion', STAFF, ['funnel', 'funnel_window', 'live_carts_at']),
+  // several windows over one read of the range
+  ...formOf(fn('conversion', STAFF, ['funnel_windows']), ['funnel_window']),
   ...formOf(view('conversion', STAFF, ['live_carts']), ['live_carts_at']),
 
   ...view('recovery', STAFF, ['cart_recovery', 'cart_recovery_daily']),

@@ -30,7 +30,7 @@ const VIEW_SET_ONLY = [
   'customer_orders_at', 'cohort_retention_at', 'cohort_retention', 'rfm_customers_at', 'rfm_customers', 'rfm_segments_at', 'rfm_segments',
   'clv_predictive', 'clv_predictive_customers', 'cart_recovery_email_events', 'cart_journey_carts', 'cart_journey',
   'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products', 'live_carts_at', 'live_carts',
-  'email_conversions', 'funnel_window', 'out_of_stock_store_daily', 'order_operations_in', 'valid_order_nets',
+  'email_conversions', 'funnel_window', 'funnel_windows', 'visitors_range', 'out_of_stock_store_daily', 'order_operations_in', 'valid_order_nets',
   'rfm_segment_of_customers', 'cart_abandonment_by_hour_between', 'cart_journey_carts_in',
   // the live definitions behind the KPI snapshots (sql/views/snapshots.sql) and what fills them
   'clv_live', 'repeat_rate_90d_live', 'days_between_purchases_live', 'cohort_retention_live', 'rfm_customers_live', 'rfm_segments_live',
@@ -67,13 +67,15 @@ async function snapshot(db: Db): Promise<Map<string, string>> {
             ? RANGES.map((r) => [...r, '3'])
             : types.join() === 'timestamp with time zone,timestamp with time zone,interval'
               ? RANGES.map((r) => [...r, "'1 day'"])
-              : types.join() === 'timestamp with time zone,timestamp with time zone,timestamp with time zone'
-                ? RANGES.map((r) => [INSTANTS[2]!, ...r])
-                : types.join() === 'timestamp with time zone,text[]'
-                  ? INSTANTS.map((i) => [i, '(SELECT array_agg(customer_id) FROM public.customers)'])
-                  : types.join() === 'timestamp with time zone,timestamp with time zone,text[]'
-                    ? RANGES.map((r) => [...r, 'NULL'])
-                    : null;
+              : types.join() === 'timestamp with time zone,timestamp with time zone,interval[]'
+                ? RANGES.map((r) => [...r, "ARRAY['1 hour', '7 days']::interval[]"])
+                : types.join() === 'timestamp with time zone,timestamp with time zone,timestamp with time zone'
+                  ? RANGES.map((r) => [INSTANTS[2]!, ...r])
+                  : types.join() === 'timestamp with time zone,text[]'
+                    ? INSTANTS.map((i) => [i, '(SELECT array_agg(customer_id) FROM public.customers)'])
+                    : types.join() === 'timestamp with time zone,timestamp with time zone,text[]'
+                      ? RANGES.map((r) => [...r, 'NULL'])
+                      : null;
     if (!calls) throw new Error(`no arguments chosen for ${f.q}(${f.args})`);
     for (const args of calls) {
       const call = `${f.q}(${args.join(', ')})`;
