@@ -19,36 +19,66 @@ LEFT JOIN public.products p ON p.sku = l.sku;
 COMMENT ON COLUMN kpi.product_sales_daily.revenue IS 'before refunds (refunds are not split by SKU)';
 
 -- Every product, zero sellers included (they are what low_performers is about).
+-- The range's whole local days come from the order_lines_daily aggregate (same sums, same valid
+-- lines) and only its partial edge days from order_lines, so a year costs a year of daily rows
+-- per SKU rather than every line of the year.
 CREATE FUNCTION kpi.product_performance(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   sku text, name text, tier text, active boolean, units bigint, revenue numeric,
   rank_by_revenue bigint, rank_by_units bigint, cogs numeric, margin numeric, margin_pct numeric,
   back_office_url text
 )
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH l AS (
-    SELECT x.sku, sum(x.quantity)::bigint AS units,
-           sum(x.line_subtotal_cents - x.allocated_discount_cents) AS rev,
-           sum(x.quantity::bigint * x.unit_cost_cents) AS cogs
-    FROM public.order_lines x
-    WHERE x.order_valid AND x.placed_at >= $1 AND x.placed_at < $2
-    GROUP BY x.sku
-  ), a AS (
-    SELECT p.sku, p.name, p.tier, p.active, coalesce(l.units, 0) AS units, coalesce(l.rev, 0) AS rev, coalesce(l.cogs, 0) AS cogs,
-           p.back_office_url
-    FROM public.products p LEFT JOIN l ON l.sku = p.sku
-    UNION ALL
-    -- Lines whose SKU is not (yet) in the catalog still count.
-    SELECT l.sku, NULL, NULL, NULL, l.units, l.rev, l.cogs, NULL FROM l WHERE NOT EXISTS (SELECT 1 FROM public.products p WHERE p.sku = l.sku)
-  )
-  SELECT a.sku, a.name, a.tier, a.active, a.units, kpi.money(a.rev),
-         rank() OVER (ORDER BY a.rev DESC), rank() OVER (ORDER BY a.units DESC),
-         kpi.money(a.cogs), kpi.money(a.rev - a.cogs), round((a.rev - a.cogs) * 100.0 / NULLIF(a.rev, 0), 2),
-         a.back_office_url
-  FROM a
-  ORDER BY a.rev DESC, a.sku
+DECLARE
+  first_day date := CASE WHEN kpi.day_start(kpi.local_day(from_ts)) = from_ts THEN kpi.local_day(from_ts)
+                         ELSE kpi.local_day(from_ts) + 1 END;
+  last_day date := kpi.local_day(to_ts) - 1;
+  whole_from timestamptz;
+  whole_to timestamptz;
+BEGIN
+  -- No whole day: an empty whole-day span at to_ts leaves [from_ts, to_ts) to the raw part.
+  IF to_ts <= from_ts OR first_day > last_day THEN
+    whole_from := greatest(from_ts, to_ts);
+    whole_to := whole_from;
+  ELSE
+    whole_from := kpi.day_start(first_day);
+    whole_to := kpi.day_start(last_day + 1);
+  END IF;
+  -- EXECUTE plans with the range's values, so the planner keeps only the edge days' chunks.
+  RETURN QUERY EXECUTE $q$
+    WITH parts AS (
+      SELECT x.sku, sum(x.quantity)::bigint AS units,
+             sum(x.line_subtotal_cents - x.allocated_discount_cents) AS rev,
+             sum(x.quantity::bigint * x.unit_cost_cents) AS cogs
+      FROM public.order_lines x
+      WHERE x.order_valid AND ((x.placed_at >= $1 AND x.placed_at < $3) OR (x.placed_at >= $4 AND x.placed_at < $2))
+      GROUP BY x.sku
+      UNION ALL
+      SELECT d.sku, sum(d.units)::bigint, sum(d.line_subtotal_cents - d.allocated_discount_cents), sum(d.cogs_cents)
+      FROM kpi.order_lines_daily d
+      WHERE d.bucket >= $3 AND d.bucket < $4
+      GROUP BY d.sku
+    ), l AS (
+      SELECT parts.sku, sum(parts.units)::bigint AS units, sum(parts.rev) AS rev, sum(parts.cogs) AS cogs
+      FROM parts GROUP BY parts.sku
+    ), a AS (
+      SELECT p.sku, p.name, p.tier, p.active, coalesce(l.units, 0) AS units, coalesce(l.rev, 0) AS rev, coalesce(l.cogs, 0) AS cogs,
+             p.back_office_url
+      FROM public.products p LEFT JOIN l ON l.sku = p.sku
+      UNION ALL
+      -- Lines whose SKU is not (yet) in the catalog still count.
+      SELECT l.sku, NULL, NULL, NULL, l.units, l.rev, l.cogs, NULL FROM l WHERE NOT EXISTS (SELECT 1 FROM public.products p WHERE p.sku = l.sku)
+    )
+    SELECT a.sku, a.name, a.tier, a.active, a.units, kpi.money(a.rev),
+           rank() OVER (ORDER BY a.rev DESC), rank() OVER (ORDER BY a.units DESC),
+           kpi.money(a.cogs), kpi.money(a.rev - a.cogs), round((a.rev - a.cogs) * 100.0 / NULLIF(a.rev, 0), 2),
+           a.back_office_url
+    FROM a
+    ORDER BY a.rev DESC, a.sku
+  $q$ USING from_ts, to_ts, whole_from, whole_to;
+END
 $$;
 COMMENT ON FUNCTION kpi.product_performance(timestamptz, timestamptz) IS 'back_office_url: the product page in the store back office as the source reports it (NULL when unknown or the SKU is not in the catalog)';
 

@@ -56,6 +56,33 @@ describe('operations, product and deviation KPIs (hand-computed from fixture.ts)
     expect(s.rows[1]).toMatchObject({ tickets: 1, replied_tickets: 0, support_response_hours: null });
   });
 
+  it('product performance reads whole days from the daily aggregate and edges from the lines: same sums as the lines of the range', async () => {
+    await db.query(`CALL refresh_continuous_aggregate('kpi.order_lines_daily', NULL, NULL)`);
+    const raw = async (from: string, to: string) =>
+      (
+        await db.query<Row>(
+          `SELECT sku, sum(quantity)::bigint AS units, sum(line_subtotal_cents - allocated_discount_cents) AS rev,
+                  sum(quantity::bigint * unit_cost_cents) AS cogs
+           FROM order_lines WHERE order_valid AND placed_at >= $1 AND placed_at < $2 GROUP BY sku ORDER BY sku`,
+          [from, to],
+        )
+      ).rows.map((x) => [x.sku, num(x.units), num(x.rev) / 100, num(x.cogs) / 100]);
+    // aligned to local days (New York midnight = 05:00Z in March before DST), cut inside days,
+    // inside one day, empty, and the fixture's month
+    const ranges: [string, string][] = [
+      ['2026-03-05T05:00:00Z', '2026-03-12T04:00:00Z'],
+      ['2026-03-05T15:30:00Z', '2026-03-09T11:00:00Z'],
+      ['2026-03-05T06:00:00Z', '2026-03-05T20:00:00Z'],
+      ['2026-03-05T05:00:00Z', '2026-03-05T05:00:00Z'],
+      ['2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'],
+      ['2026-02-01T05:00:00Z', '2026-05-01T04:00:00Z'],
+    ];
+    for (const [from, to] of ranges) {
+      const r = await db.query<Row>(`SELECT sku, units, revenue, cogs FROM kpi.product_performance($1, $2) WHERE units > 0 ORDER BY sku`, [from, to]);
+      expect(r.rows.map((x) => [x.sku, num(x.units), num(x.revenue), num(x.cogs)])).toEqual(await raw(from, to));
+    }
+  });
+
   it('product performance: revenue after allocated discounts, COGS at sale-time cost, margin', async () => {
     const r = await db.query<Row>(`SELECT * FROM kpi.product_performance('2026-03-01', '2026-04-01')`);
     const get = (sku: string) => r.rows.find((x) => x.sku === sku);
