@@ -141,20 +141,10 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
 DECLARE
-  first_day date := CASE WHEN kpi.day_start(kpi.local_day(from_ts)) = from_ts THEN kpi.local_day(from_ts)
-                         ELSE kpi.local_day(from_ts) + 1 END;
-  last_day date := kpi.local_day(to_ts) - 1;
   whole_from timestamptz;
   whole_to timestamptz;
 BEGIN
-  -- No whole day: an empty whole-day span at to_ts leaves [from_ts, to_ts) to the raw part.
-  IF to_ts <= from_ts OR first_day > last_day THEN
-    whole_from := greatest(from_ts, to_ts);
-    whole_to := whole_from;
-  ELSE
-    whole_from := kpi.day_start(first_day);
-    whole_to := kpi.day_start(last_day + 1);
-  END IF;
+  SELECT w.whole_from, w.whole_to INTO whole_from, whole_to FROM kpi.whole_days_span(from_ts, to_ts) w;
   -- EXECUTE plans with the range's values, so the planner keeps only the edge days' chunks.
   RETURN QUERY EXECUTE $q$
     WITH c AS (

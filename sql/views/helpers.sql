@@ -28,6 +28,27 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT ($1::timestamp AT TIME ZONE {{
 CREATE FUNCTION kpi.local_day(ts timestamptz) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT ($1 AT TIME ZONE {{STORE_TIMEZONE}})::date $$;
 
+-- The whole local days inside [from_ts, to_ts), as the instants [whole_from, whole_to): range
+-- readers take those days from a daily aggregate and only the rest of the range from raw rows. A
+-- range without a whole day gives an empty span at the later of its ends, which leaves the whole
+-- range to the raw part.
+CREATE FUNCTION kpi.whole_days_span(from_ts timestamptz, to_ts timestamptz, OUT whole_from timestamptz, OUT whole_to timestamptz)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  first_day date := CASE WHEN kpi.day_start(kpi.local_day(from_ts)) = from_ts THEN kpi.local_day(from_ts)
+                         ELSE kpi.local_day(from_ts) + 1 END;
+  last_day date := kpi.local_day(to_ts) - 1;
+BEGIN
+  IF to_ts <= from_ts OR first_day > last_day THEN
+    whole_from := greatest(from_ts, to_ts);
+    whole_to := whole_from;
+  ELSE
+    whole_from := kpi.day_start(first_day);
+    whole_to := kpi.day_start(last_day + 1);
+  END IF;
+END
+$$;
+
 -- Targets as the views read them. A missing catalog row gives NULL targets, never an error.
 -- SECURITY DEFINER: functions called from a view run as the caller, and the KPI roles cannot
 -- read kpi_catalog directly.
