@@ -66,7 +66,7 @@ describe('operations, product and deviation KPIs (hand-computed from fixture.ts)
            FROM order_lines WHERE order_valid AND placed_at >= $1 AND placed_at < $2 GROUP BY sku ORDER BY sku`,
           [from, to],
         )
-      ).rows.map((x) => [x.sku, num(x.units), num(x.rev) / 100, num(x.cogs) / 100]);
+      ).rows.map((x) => [x.sku, num(x.units), Number(x.rev) / 100, Number(x.cogs) / 100]);
     // aligned to local days (New York midnight = 05:00Z in March before DST), cut inside days,
     // inside one day, empty, and the fixture's month
     const ranges: [string, string][] = [
