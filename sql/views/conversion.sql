@@ -77,16 +77,15 @@ SET search_path = pg_catalog, public
 AS $$
 DECLARE
   from_day date := kpi.local_day(from_ts);
-  -- whole days: first_day .. last_day (none when first_day > last_day)
-  first_day date := CASE WHEN kpi.day_start(kpi.local_day(from_ts)) = from_ts THEN kpi.local_day(from_ts)
-                         ELSE kpi.local_day(from_ts) + 1 END;
-  last_day date := kpi.local_day(to_ts) - 1;
+  whole_from timestamptz;
+  whole_to timestamptz;
 BEGIN
   IF to_ts <= from_ts THEN
     RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, 0::bigint;
     RETURN;
   END IF;
-  IF first_day > last_day THEN
+  SELECT w.whole_from, w.whole_to INTO whole_from, whole_to FROM kpi.whole_days_span(from_ts, to_ts) w;
+  IF whole_from = whole_to THEN
     -- EXECUTE plans with the range's values (index ranges of the instants, not a generic plan).
     RETURN QUERY EXECUTE $q$
       SELECT count(*) FILTER (WHERE step = 1), count(*) FILTER (WHERE step = 2),
@@ -107,7 +106,7 @@ BEGIN
       GROUP BY step
       UNION ALL
       SELECT step, sum(sessions) FROM public.visitor_step_days
-      WHERE step IN (1, 2, 3, 4) AND day >= $5 AND day <= $6 AND prev_day < $7
+      WHERE step IN (1, 2, 3, 4) AND day >= $5 AND day < $6 AND prev_day < $7
       GROUP BY step
       UNION ALL
       SELECT step, count(*) FROM public.visitor_step_sessions
@@ -117,7 +116,7 @@ BEGIN
     SELECT coalesce(sum(n) FILTER (WHERE step = 1), 0)::bigint, coalesce(sum(n) FILTER (WHERE step = 2), 0)::bigint,
            coalesce(sum(n) FILTER (WHERE step = 3), 0)::bigint, coalesce(sum(n) FILTER (WHERE step = 4), 0)::bigint
     FROM parts
-  $q$ USING from_ts, to_ts, kpi.day_start(first_day), kpi.day_start(last_day + 1), first_day, last_day, from_day,
+  $q$ USING from_ts, to_ts, whole_from, whole_to, kpi.local_day(whole_from), kpi.local_day(whole_to), from_day,
             kpi.day_start(from_day);
 END
 $$;

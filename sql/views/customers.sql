@@ -144,6 +144,19 @@ AS $$
 $$;
 
 -- ------------------------------------------------------------------ cohorts and RFM segments
+-- The named RFM segment of a recency and a frequency score (docs/kpi-spec.md "rfm_segment"):
+-- the one rule for every reader, whole-population scoring and the lookup of given customers.
+-- Plain SQL, immutable: inlined where it is called.
+CREATE FUNCTION kpi.rfm_segment_name(r int, f int) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN r >= 4 AND f >= 4 THEN 'champions'
+              WHEN f >= 4 THEN 'loyal'
+              WHEN f = 1 AND r = 5 THEN 'new'
+              WHEN r <= 2 AND f >= 3 THEN 'at_risk'
+              WHEN r <= 2 AND f <= 2 THEN 'hibernating'
+              ELSE 'others' END
+$$;
+
 -- Cohort retention and RFM customer segments (docs/kpi-spec.md "Cohorts and segments"). Both
 -- are "as of an instant": only orders placed and refunds issued before `at` count, months and
 -- days are calendar units in the store's zone, and nothing depends on the session's settings.
@@ -217,12 +230,7 @@ AS $$
   )
   SELECT s.customer_id, c.name, round(s.rec, 2), s.n, kpi.money(s.cents), s.r, s.f, s.m,
          s.r::text || s.f::text || s.m::text,
-         CASE WHEN s.r >= 4 AND s.f >= 4 THEN 'champions'
-              WHEN s.f >= 4 THEN 'loyal'
-              WHEN s.f = 1 AND s.r = 5 THEN 'new'
-              WHEN s.r <= 2 AND s.f >= 3 THEN 'at_risk'
-              WHEN s.r <= 2 AND s.f <= 2 THEN 'hibernating'
-              ELSE 'others' END
+         kpi.rfm_segment_name(s.r, s.f)
   FROM scored s LEFT JOIN public.customers c ON c.customer_id = s.customer_id
   ORDER BY s.cents DESC, s.customer_id
 $$;
@@ -292,12 +300,7 @@ AS $$
     FROM wanted w
   )
   SELECT s.customer_id, s.r, s.f,
-         CASE WHEN s.r >= 4 AND s.f >= 4 THEN 'champions'
-              WHEN s.f >= 4 THEN 'loyal'
-              WHEN s.f = 1 AND s.r = 5 THEN 'new'
-              WHEN s.r <= 2 AND s.f >= 3 THEN 'at_risk'
-              WHEN s.r <= 2 AND s.f <= 2 THEN 'hibernating'
-              ELSE 'others' END
+         kpi.rfm_segment_name(s.r, s.f)
   FROM scored s
 $$;
 
