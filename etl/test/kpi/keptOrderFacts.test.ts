@@ -69,7 +69,23 @@ describe('trigger-kept refund and customer facts stay exact', () => {
               kpi.money(coalesce(c.new_cents, 0)) AS new_revenue, kpi.money(coalesce(c.returning_cents, 0)) AS returning_revenue
        FROM kpi.days d LEFT JOIN c ON c.day = d.day WHERE d.day BETWEEN '2026-03-01' AND '2026-03-31'`,
     );
-    for (const [from, to] of [['2026-03-01T00:00Z', '2026-04-01T00:00Z'], ['2026-03-06T00:00Z', '2026-03-10T00:00Z']]) {
+    // customer_lifetime_totals (0150) against a recount from the raw orders and refunds
+    await pairs(
+      `SELECT customer_id, orders, net_cents, refund_cents FROM customer_lifetime_totals`,
+      `WITH o AS (SELECT customer_id, count(*) AS n, sum(subtotal_cents - discount_cents) AS net FROM orders
+                  WHERE customer_id IS NOT NULL AND status <> 'cancelled' AND NOT is_test GROUP BY customer_id),
+       r AS (SELECT o.customer_id, sum(r.amount_cents) AS refunds FROM refunds r JOIN orders o ON o.order_id = r.order_id
+             WHERE o.customer_id IS NOT NULL AND o.status <> 'cancelled' AND NOT o.is_test GROUP BY o.customer_id)
+       SELECT coalesce(o.customer_id, r.customer_id) AS customer_id, coalesce(o.n, 0) AS orders,
+              coalesce(o.net, 0) AS net_cents, coalesce(r.refunds, 0) AS refund_cents
+       FROM o FULL JOIN r ON r.customer_id = o.customer_id`,
+    );
+    // Ranges read from their own rows (a day or two of the history) and as lifetime totals minus
+    // the rest (most or all of it, and one reaching past both ends).
+    for (const [from, to] of [
+      ['2026-03-01T00:00Z', '2026-04-01T00:00Z'], ['2026-03-06T00:00Z', '2026-03-10T00:00Z'],
+      ['2026-03-09T00:00Z', '2026-03-10T12:00Z'], ['2026-03-05T16:00Z', '2026-03-11T12:00Z'], ['2026-03-07T00:00Z', '2026-05-01T00:00Z'],
+    ]) {
       await pairs(
         `SELECT * FROM kpi.top_customers('${from}', '${to}', 100)`,
         `WITH t AS (SELECT o.customer_id, count(*) AS n, sum(o.value_cents) AS cents FROM kpi.customer_orders o
