@@ -153,6 +153,10 @@ BEGIN
       SELECT o.customer_id, o.n, o.net - coalesce(r.refunds, 0) AS cents
       FROM o LEFT JOIN r ON r.customer_id = o.customer_id$q$;
   ELSE
+    -- Only the customers with an order outside the range (adj) differ from their lifetime totals.
+    -- The others are read in lifetime order (customer_lifetime_totals_rank_idx), as many as the
+    -- ranking can show plus one per adjusted customer: that holds the best unadjusted ones
+    -- whichever customers adj moves. A full join (never a nested loop) puts the two together.
     sums := $q$
       WITH o AS (
         SELECT x.customer_id, count(*) AS n, sum(x.net_cents) AS net
@@ -168,14 +172,22 @@ BEGIN
               SELECT x.customer_id, x.amount_cents FROM public.refund_orders x
               WHERE x.order_valid AND x.customer_id IS NOT NULL AND x.placed_at >= $2) x
         GROUP BY x.customer_id
-      ), s AS (
+      ), adj AS MATERIALIZED (
         SELECT t.customer_id, t.orders - coalesce(o.n, 0) AS n,
                (t.net_cents - coalesce(o.net, 0)) - (t.refund_cents - coalesce(r.refunds, 0)) AS cents
+        FROM o FULL JOIN r ON r.customer_id = o.customer_id
+        JOIN public.customer_lifetime_totals t ON t.customer_id = coalesce(o.customer_id, r.customer_id)
+      ), l AS (
+        SELECT t.customer_id, t.orders AS n, t.net_cents - t.refund_cents AS cents
         FROM public.customer_lifetime_totals t
-        LEFT JOIN o ON o.customer_id = t.customer_id
-        LEFT JOIN r ON r.customer_id = t.customer_id
+        WHERE t.orders > 0
+        ORDER BY t.net_cents - t.refund_cents DESC, t.customer_id
+        LIMIT $3 + (SELECT count(*) FROM adj)
       )
-      SELECT s.customer_id, s.n, s.cents FROM s WHERE s.n > 0$q$;
+      SELECT coalesce(adj.customer_id, l.customer_id) AS customer_id, coalesce(adj.n, l.n) AS n,
+             CASE WHEN adj.customer_id IS NOT NULL THEN adj.cents ELSE l.cents END AS cents
+      FROM l FULL JOIN adj ON adj.customer_id = l.customer_id
+      WHERE coalesce(adj.n, l.n) > 0$q$;
   END IF;
   RETURN QUERY EXECUTE format($q$
     WITH t AS (
@@ -183,8 +195,10 @@ BEGIN
       ORDER BY x.cents DESC, x.customer_id
       LIMIT $3
     )
-    SELECT row_number() OVER (ORDER BY t.cents DESC, t.customer_id), t.customer_id, c.name, t.n, kpi.money(t.cents)
-    FROM t LEFT JOIN public.customers c ON c.customer_id = t.customer_id
+    -- a name probe per shown row: a join hashes every customer for a thousand-row ranking
+    SELECT row_number() OVER (ORDER BY t.cents DESC, t.customer_id), t.customer_id,
+           (SELECT c.name FROM public.customers c WHERE c.customer_id = t.customer_id), t.n, kpi.money(t.cents)
+    FROM t
     ORDER BY t.cents DESC, t.customer_id$q$, sums)
   USING from_ts, to_ts, max_rows;
 END

@@ -86,14 +86,18 @@ describe('trigger-kept refund and customer facts stay exact', () => {
       ['2026-03-01T00:00Z', '2026-04-01T00:00Z'], ['2026-03-06T00:00Z', '2026-03-10T00:00Z'],
       ['2026-03-09T00:00Z', '2026-03-10T12:00Z'], ['2026-03-05T16:00Z', '2026-03-11T12:00Z'], ['2026-03-07T00:00Z', '2026-05-01T00:00Z'],
     ]) {
-      await pairs(
-        `SELECT * FROM kpi.top_customers('${from}', '${to}', 100)`,
-        `WITH t AS (SELECT o.customer_id, count(*) AS n, sum(o.value_cents) AS cents FROM kpi.customer_orders o
-                    WHERE o.customer_id IS NOT NULL AND o.placed_at >= '${from}' AND o.placed_at < '${to}' GROUP BY o.customer_id)
-         SELECT row_number() OVER (ORDER BY t.cents DESC, t.customer_id) AS rank, t.customer_id, c.name AS customer_name, t.n AS orders,
-                kpi.money(t.cents) AS revenue
-         FROM t LEFT JOIN customers c ON c.customer_id = t.customer_id`,
-      );
+      // 1 and 2 rows: the lifetime leader can lose the lead inside a range
+      for (const n of [100, 2, 1]) {
+        await pairs(
+          `SELECT * FROM kpi.top_customers('${from}', '${to}', ${n})`,
+          `WITH t AS (SELECT o.customer_id, count(*) AS n, sum(o.value_cents) AS cents FROM kpi.customer_orders o
+                      WHERE o.customer_id IS NOT NULL AND o.placed_at >= '${from}' AND o.placed_at < '${to}' GROUP BY o.customer_id)
+           SELECT row_number() OVER (ORDER BY t.cents DESC, t.customer_id) AS rank, t.customer_id, c.name AS customer_name, t.n AS orders,
+                  kpi.money(t.cents) AS revenue
+           FROM t LEFT JOIN customers c ON c.customer_id = t.customer_id
+           ORDER BY t.cents DESC, t.customer_id LIMIT ${n}`,
+        );
+      }
     }
   }
 
