@@ -3,6 +3,9 @@
 // those created after now()), read live. Hand-made carts in America/New_York (May = EDT, UTC−4);
 // each step's expected figures are counted by hand in the comments, and every view is also checked
 // against its former definition, which counted the carts of cart_activity day by day.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderStoreTimeZone } from '../../src/db/sqlTemplate';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 import { num } from './fixture';
 
@@ -215,6 +218,20 @@ describe('cart abandonment grids (0160): per-day counts kept by trigger, now() a
     // B1 reported idle since 05-03 09:00 local: abandoned.
     await db.exec(`INSERT INTO carts (${CART_COLS}) VALUES ${cart('B1', q('2026-05-03T12:00:00Z'), q('2026-05-03T13:00:00Z'), 'checkout', 'US', null)} ${CART_UPSERT}`);
     expect(await daily('2026-05-03')).toEqual([[1, 0, 1, 0, 1]]);
+    await sameAsBefore();
+  });
+
+  it('the backfill of the migration fills the grids the trigger keeps', async () => {
+    const file = readFileSync(join(__dirname, '../../../sql/migrations/0160_cart_abandonment_grids.sql'), 'utf8');
+    const backfill = file.slice(file.indexOf('- backfill\n') + '- backfill\n'.length, file.indexOf('CREATE TRIGGER'));
+    expect(backfill).toContain('INSERT INTO cart_abandonment_hours');
+    const kept = await rows(`SELECT * FROM cart_abandonment_days ORDER BY time`);
+    await db.exec(`BEGIN;
+      DELETE FROM cart_abandonment_days; DELETE FROM cart_abandonment_stage_days; DELETE FROM cart_abandonment_country_days; DELETE FROM cart_abandonment_hours;
+      ${renderStoreTimeZone(backfill, 'America/New_York')}
+      COMMIT`);
+    expect(await rows(`SELECT * FROM cart_abandonment_days ORDER BY time`)).toEqual(kept);
+    expect(kept.length).toBeGreaterThan(3);
     await sameAsBefore();
   });
 });
