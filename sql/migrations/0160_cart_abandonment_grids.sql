@@ -1,5 +1,5 @@
--- Cart abandonment counted per local day (and per day × stage, day × country, local hour) from
--- count grids kept by a row trigger on cart_activity (0105). Abandonment depends on now(): a cart
+-- Cart abandonment counted per local day × stage, day × country and local hour (a day: the sum of
+-- its stage cells) from count grids kept by a row trigger on cart_activity (0105). Abandonment depends on now(): a cart
 -- without an order is abandoned once idle for 60 minutes, open until then, and carts created
 -- after now() are not counted at all. What the grids keep does not depend on now(): carts created
 -- and carts converted (has an order) per cell. The readers take "abandoned = created − converted −
@@ -41,34 +41,28 @@ $$;
 -- ------------------------------------------------------------------ cells of a cart
 -- The local day a cart counts on in the daily views: the day d with day_start(d) <= created_at <
 -- day_start(d + 1), as they select it (the local date of created_at, corrected where a zone's
--- midnight is skipped or repeated). The views read live carts through the same function.
+-- midnight is skipped or repeated). The views read live carts through the same function. No SET
+-- clause: it keeps both helpers inlinable (the body names nothing outside pg_catalog).
 CREATE FUNCTION public.cart_created_day(ts timestamptz) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog
 AS $$
-  SELECT CASE WHEN (x.d::timestamp AT TIME ZONE {{STORE_TIMEZONE}}) > ts THEN x.d - 1
-              WHEN ((x.d + 1)::timestamp AT TIME ZONE {{STORE_TIMEZONE}}) <= ts THEN x.d + 1
-              ELSE x.d END
-  FROM (SELECT (ts AT TIME ZONE {{STORE_TIMEZONE}})::date AS d) x
+  SELECT CASE WHEN ((ts AT TIME ZONE {{STORE_TIMEZONE}})::date::timestamp AT TIME ZONE {{STORE_TIMEZONE}}) > ts
+              THEN (ts AT TIME ZONE {{STORE_TIMEZONE}})::date - 1
+              WHEN (((ts AT TIME ZONE {{STORE_TIMEZONE}})::date + 1)::timestamp AT TIME ZONE {{STORE_TIMEZONE}}) <= ts
+              THEN (ts AT TIME ZONE {{STORE_TIMEZONE}})::date + 1
+              ELSE (ts AT TIME ZONE {{STORE_TIMEZONE}})::date END
 $$;
 
 -- The start of the local hour of a cart's creation, as cart_abandonment_by_hour names it (`time`).
 CREATE FUNCTION public.cart_created_hour(ts timestamptz) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog
 AS $$ SELECT date_trunc('hour', ts AT TIME ZONE {{STORE_TIMEZONE}}) AT TIME ZONE {{STORE_TIMEZONE}} $$;
 
 -- ------------------------------------------------------------------ grids
 -- Non-empty cells only (a cell whose carts are all gone has no row). `time` is the start of the
 -- cell (local midnight of `day`, or the local hour), so a filter on `time` selects cells by index.
-CREATE TABLE cart_abandonment_days (
-  time            timestamptz PRIMARY KEY,
-  day             date NOT NULL,
-  carts_created   bigint NOT NULL,
-  carts_converted bigint NOT NULL
-);
-REVOKE ALL ON cart_abandonment_days FROM PUBLIC;
-
+-- A day's totals are the sum of its stage cells (every cart has one of three stages): a grid of
+-- days alone would cost every cart write one more upsert.
 CREATE TABLE cart_abandonment_stage_days (
   time            timestamptz NOT NULL,
   day             date NOT NULL,
@@ -131,23 +125,6 @@ BEGIN
     n_conv := (NEW.order_id IS NOT NULL)::int;
   END IF;
 
-  -- day
-  IF has_old AND has_new AND o_day = n_day THEN
-    IF o_conv <> n_conv THEN
-      UPDATE public.cart_abandonment_days SET carts_converted = carts_converted + n_conv - o_conv WHERE time = n_time;
-    END IF;
-  ELSE
-    IF has_old THEN
-      UPDATE public.cart_abandonment_days SET carts_created = carts_created - 1, carts_converted = carts_converted - o_conv
-      WHERE time = o_time RETURNING carts_created INTO left_n;
-      IF left_n = 0 THEN DELETE FROM public.cart_abandonment_days WHERE time = o_time; END IF;
-    END IF;
-    IF has_new THEN
-      INSERT INTO public.cart_abandonment_days AS g (time, day, carts_created, carts_converted) VALUES (n_time, n_day, 1, n_conv)
-      ON CONFLICT (time) DO UPDATE SET carts_created = g.carts_created + 1, carts_converted = g.carts_converted + EXCLUDED.carts_converted;
-    END IF;
-  END IF;
-
   -- day × stage
   IF has_old AND has_new AND o_day = n_day AND OLD.stage = NEW.stage THEN
     IF o_conv <> n_conv THEN
@@ -206,11 +183,6 @@ END
 $$;
 
 -- ------------------------------------------------------------------ backfill
-INSERT INTO cart_abandonment_days (time, day, carts_created, carts_converted)
-SELECT day::timestamp AT TIME ZONE {{STORE_TIMEZONE}}, day, count(*), count(*) FILTER (WHERE converted)
-FROM (SELECT public.cart_created_day(created_at) AS day, order_id IS NOT NULL AS converted FROM cart_activity) c
-GROUP BY day;
-
 INSERT INTO cart_abandonment_stage_days (time, day, stage, carts_created, carts_converted)
 SELECT day::timestamp AT TIME ZONE {{STORE_TIMEZONE}}, day, stage, count(*), count(*) FILTER (WHERE converted)
 FROM (SELECT public.cart_created_day(created_at) AS day, stage, order_id IS NOT NULL AS converted FROM cart_activity) c
@@ -247,7 +219,6 @@ WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.stage IS DISTINCT FR
       OR (OLD.order_id IS NULL) IS DISTINCT FROM (NEW.order_id IS NULL))
 EXECUTE FUNCTION public.cart_abandonment_grids_keep();
 
-ANALYZE cart_abandonment_days;
 ANALYZE cart_abandonment_stage_days;
 ANALYZE cart_abandonment_country_days;
 ANALYZE cart_abandonment_hours;

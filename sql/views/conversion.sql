@@ -293,7 +293,7 @@ FROM public.cart_activity x
 WHERE x.created_at > now();
 
 -- As cart_abandonment_at(now()), written as a view over the calendar so that a filter on `time`
--- selects the days first and each selected day reads its grid cell by key (the function form
+-- selects the days first and each selected day sums its stage cells by key (the function form
 -- builds every day of the history before any filter applies).
 CREATE VIEW kpi.cart_abandonment_daily AS
 WITH p AS MATERIALIZED (
@@ -311,7 +311,10 @@ FROM (
          coalesce(g.carts_converted, 0) - coalesce(p.later_converted, 0) AS carts_converted,
          coalesce(p.carts_open, 0) AS carts_open
   FROM kpi.days d
-  LEFT JOIN public.cart_abandonment_days g ON g.time = d.time
+  LEFT JOIN LATERAL (
+    SELECT sum(s.carts_created)::bigint AS carts_created, sum(s.carts_converted)::bigint AS carts_converted
+    FROM public.cart_abandonment_stage_days s WHERE s.time = d.time
+  ) g ON true
   LEFT JOIN p ON p.time = d.time
   WHERE d.day <= kpi.local_day(now())
 ) c;

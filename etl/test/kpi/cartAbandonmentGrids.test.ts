@@ -65,14 +65,10 @@ const OLD_HOUR = `
   GROUP BY 1, 2, 3, 4`;
 // Each grid recounted from cart_activity, the cells the trigger must hold (non-empty only).
 const GRID_DRIFT = `
-  SELECT (SELECT count(*) FROM ((TABLE g_day EXCEPT ALL TABLE r_day) UNION ALL (TABLE r_day EXCEPT ALL TABLE g_day)) a)
-       + (SELECT count(*) FROM ((TABLE g_stage EXCEPT ALL TABLE r_stage) UNION ALL (TABLE r_stage EXCEPT ALL TABLE g_stage)) a)
+  SELECT (SELECT count(*) FROM ((TABLE g_stage EXCEPT ALL TABLE r_stage) UNION ALL (TABLE r_stage EXCEPT ALL TABLE g_stage)) a)
        + (SELECT count(*) FROM ((TABLE g_country EXCEPT ALL TABLE r_country) UNION ALL (TABLE r_country EXCEPT ALL TABLE g_country)) a)
        + (SELECT count(*) FROM ((TABLE g_hour EXCEPT ALL TABLE r_hour) UNION ALL (TABLE r_hour EXCEPT ALL TABLE g_hour)) a) AS n`;
 const GRID_VIEWS = `
-  CREATE TEMP VIEW g_day AS SELECT time, day, carts_created, carts_converted FROM cart_abandonment_days;
-  CREATE TEMP VIEW r_day AS SELECT kpi.day_start(kpi.local_day(created_at)) AS time, kpi.local_day(created_at) AS day, count(*) AS carts_created,
-    count(*) FILTER (WHERE order_id IS NOT NULL) AS carts_converted FROM cart_activity GROUP BY 1, 2;
   CREATE TEMP VIEW g_stage AS SELECT time, day, stage, carts_created, carts_converted FROM cart_abandonment_stage_days;
   CREATE TEMP VIEW r_stage AS SELECT kpi.day_start(kpi.local_day(created_at)) AS time, kpi.local_day(created_at) AS day, stage, count(*) AS carts_created,
     count(*) FILTER (WHERE order_id IS NOT NULL) AS carts_converted FROM cart_activity GROUP BY 1, 2, 3;
@@ -177,7 +173,7 @@ describe('cart abandonment grids (0160): per-day counts kept by trigger, now() a
     // only moves its last activity rewrites the mirror row and no grid cell.
     const versions = async () =>
       (await rows(`SELECT (SELECT xmin::text FROM cart_activity WHERE cart_id = 'A1') AS a,
-                          (SELECT string_agg(xmin::text, ',' ORDER BY time) FROM cart_abandonment_days) AS d,
+                          (SELECT string_agg(xmin::text, ',' ORDER BY time, country) FROM cart_abandonment_country_days) AS c,
                           (SELECT string_agg(xmin::text, ',' ORDER BY time, stage) FROM cart_abandonment_stage_days) AS s,
                           (SELECT string_agg(xmin::text, ',' ORDER BY time) FROM cart_abandonment_hours) AS h`))[0]!;
     const before = await versions();
@@ -186,7 +182,7 @@ describe('cart abandonment grids (0160): per-day counts kept by trigger, now() a
     await db.exec(`INSERT INTO carts (${CART_COLS}) VALUES ${cart('A1', q('2026-05-04T10:00:00Z'), q('2026-05-04T11:10:00Z'), 'checkout', 'CA', null)} ${CART_UPSERT}`);
     const after = await versions();
     expect(after.a).not.toEqual(before.a);
-    expect([after.d, after.s, after.h]).toEqual([before.d, before.s, before.h]);
+    expect([after.c, after.s, after.h]).toEqual([before.c, before.s, before.h]);
     await sameAsBefore();
   });
 
@@ -206,7 +202,7 @@ describe('cart abandonment grids (0160): per-day counts kept by trigger, now() a
     expect(await byStage(today)).toEqual([]);
     expect(await byCountry(today)).toEqual([]);
     // The grids hold the carts of today and of the later day: they are taken out at read time.
-    expect((await rows(`SELECT sum(carts_created)::int AS n, sum(carts_converted)::int AS c FROM cart_abandonment_days WHERE day >= '${today}'`))[0])
+    expect((await rows(`SELECT sum(carts_created)::int AS n, sum(carts_converted)::int AS c FROM cart_abandonment_stage_days WHERE day >= '${today}'`))[0])
       .toEqual({ n: 3, c: 1 });
     expect(await rows(`SELECT count(*)::int AS n FROM kpi.cart_abandonment_daily WHERE day > '${today}'`)).toEqual([{ n: 0 }]);
     // Over 05-03..05-04: converted A4; abandoned A1, A3; open B1: rate 1 − 1/3, as the dashboards sum it.
@@ -225,12 +221,12 @@ describe('cart abandonment grids (0160): per-day counts kept by trigger, now() a
     const file = readFileSync(join(__dirname, '../../../sql/migrations/0160_cart_abandonment_grids.sql'), 'utf8');
     const backfill = file.slice(file.indexOf('- backfill\n') + '- backfill\n'.length, file.indexOf('CREATE TRIGGER'));
     expect(backfill).toContain('INSERT INTO cart_abandonment_hours');
-    const kept = await rows(`SELECT * FROM cart_abandonment_days ORDER BY time`);
+    const kept = await rows(`SELECT * FROM cart_abandonment_stage_days ORDER BY time, stage`);
     await db.exec(`BEGIN;
-      DELETE FROM cart_abandonment_days; DELETE FROM cart_abandonment_stage_days; DELETE FROM cart_abandonment_country_days; DELETE FROM cart_abandonment_hours;
+      DELETE FROM cart_abandonment_stage_days; DELETE FROM cart_abandonment_country_days; DELETE FROM cart_abandonment_hours;
       ${renderStoreTimeZone(backfill, 'America/New_York')}
       COMMIT`);
-    expect(await rows(`SELECT * FROM cart_abandonment_days ORDER BY time`)).toEqual(kept);
+    expect(await rows(`SELECT * FROM cart_abandonment_stage_days ORDER BY time, stage`)).toEqual(kept);
     expect(kept.length).toBeGreaterThan(3);
     await sameAsBefore();
   });
