@@ -275,7 +275,7 @@ AS $$
 $$;
 
 -- The daily, stage, country and hour readers below count as cart_abandonment_at(now()) does, from
--- the count grids of migration 0160 (carts created and converted per local day, day × stage, day ×
+-- the count grids of migration 0160 (carts created and converted per local day × stage, day ×
 -- country and local hour, kept by a row trigger on cart_activity): what a cell holds does not
 -- depend on now(), so a range costs its cells, not its carts. now() decides only the carts of
 -- kpi.carts_pending_now, read live by index and subtracted per cell: abandoned = created −
@@ -305,6 +305,7 @@ WITH p AS MATERIALIZED (
 )
 SELECT c.time, c.day, c.carts_created, c.carts_converted, c.carts_created - c.carts_converted - c.carts_open AS carts_abandoned,
        c.carts_open, round(1 - c.carts_converted::numeric / NULLIF(c.carts_created - c.carts_open, 0), 4) AS cart_abandonment_rate
+-- (created − open = converted + abandoned, the carts decided)
 FROM (
   SELECT d.time, d.day,
          coalesce(g.carts_created, 0) - coalesce(p.later_created, 0) AS carts_created,
