@@ -274,101 +274,137 @@ AS $$
   ORDER BY d.day
 $$;
 
+-- The daily, stage, country and hour readers below count as cart_abandonment_at(now()) does, from
+-- the count grids of migration 0160 (carts created and converted per local day × stage, day ×
+-- country and local hour, kept by a row trigger on cart_activity): what a cell holds does not
+-- depend on now(), so a range costs its cells, not its carts. now() decides only the carts of
+-- kpi.carts_pending_now, read live by index and subtracted per cell: abandoned = created −
+-- converted − open, and carts created after now() count nowhere.
+-- The carts now() decides: open (no order, activity within the last 60 minutes, created by now;
+-- cart_activity's last_activity_at index) and those created after now() (its created_at index),
+-- with whether they have an order. A handful, whatever the history.
+CREATE VIEW kpi.carts_pending_now AS
+SELECT x.created_at, x.stage, coalesce(x.country, 'unknown') AS country, false AS later, false AS converted
+FROM public.cart_activity x
+WHERE x.order_id IS NULL AND x.last_activity_at >= now() - INTERVAL '60 minutes' AND x.created_at <= now()
+UNION ALL
+SELECT x.created_at, x.stage, coalesce(x.country, 'unknown'), true, x.order_id IS NOT NULL
+FROM public.cart_activity x
+WHERE x.created_at > now();
+
 -- As cart_abandonment_at(now()), written as a view over the calendar so that a filter on `time`
--- selects the days first and only their carts are counted (the function form builds every day of
--- the history before any filter applies). The carts are read from cart_activity (0105, one row
--- per carts row, trigger-kept): a plain table's created_at index serves each selected day without
--- planning every chunk of the carts hypertable.
+-- selects the days first and each selected day sums its stage cells by key (the function form
+-- builds every day of the history before any filter applies).
 CREATE VIEW kpi.cart_abandonment_daily AS
-SELECT d.time, d.day, c.carts_created, c.carts_converted, c.carts_abandoned, c.carts_open,
-       round(1 - c.carts_converted::numeric / NULLIF(c.carts_converted + c.carts_abandoned, 0), 4) AS cart_abandonment_rate
-FROM kpi.days d
-CROSS JOIN LATERAL (
-  SELECT count(*) AS carts_created,
-         count(*) FILTER (WHERE x.order_id IS NOT NULL) AS carts_converted,
-         count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at < now() - INTERVAL '60 minutes') AS carts_abandoned,
-         count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at >= now() - INTERVAL '60 minutes') AS carts_open
-  FROM public.cart_activity x
-  WHERE x.created_at >= d.time AND x.created_at < kpi.day_start(d.day + 1) AND x.created_at <= now()
-) c
-WHERE d.day <= kpi.local_day(now());
+WITH p AS MATERIALIZED (
+  SELECT kpi.day_start(public.cart_created_day(created_at)) AS time,
+         count(*) FILTER (WHERE NOT later) AS carts_open,
+         count(*) FILTER (WHERE later) AS later_created,
+         count(*) FILTER (WHERE converted) AS later_converted
+  FROM kpi.carts_pending_now GROUP BY 1
+)
+SELECT c.time, c.day, c.carts_created, c.carts_converted, c.carts_created - c.carts_converted - c.carts_open AS carts_abandoned,
+       c.carts_open, round(1 - c.carts_converted::numeric / NULLIF(c.carts_created - c.carts_open, 0), 4) AS cart_abandonment_rate
+-- (created − open = converted + abandoned, the carts decided)
+FROM (
+  SELECT d.time, d.day,
+         coalesce(g.carts_created, 0) - coalesce(p.later_created, 0) AS carts_created,
+         coalesce(g.carts_converted, 0) - coalesce(p.later_converted, 0) AS carts_converted,
+         coalesce(p.carts_open, 0) AS carts_open
+  FROM kpi.days d
+  LEFT JOIN LATERAL (
+    SELECT sum(s.carts_created)::bigint AS carts_created, sum(s.carts_converted)::bigint AS carts_converted
+    FROM public.cart_abandonment_stage_days s WHERE s.time = d.time
+  ) g ON true
+  LEFT JOIN p ON p.time = d.time
+  WHERE d.day <= kpi.local_day(now())
+) c;
 COMMENT ON COLUMN kpi.cart_abandonment_daily.cart_abandonment_rate IS '1 - converted / (converted + abandoned); carts still open (< 60 min idle, no order) are excluded until decided';
 
--- The by-stage and by-country views count what kpi.cart_status_at(now()) gives per local day, in
--- the cart_abandonment_daily form: over the calendar, so a filter on `time` selects the days
--- first, and from cart_activity's created_at index (0105) for each selected day only.
+-- The by-stage and by-country views count what kpi.cart_status_at(now()) gives per local day and
+-- stage / country, for the days and keys with carts: one grid row each, selected by `time`.
 CREATE VIEW kpi.cart_abandonment_by_stage_daily AS
-SELECT d.time, d.day, c.stage, c.carts_abandoned, c.carts_created
-FROM kpi.days d
-CROSS JOIN LATERAL (
-  SELECT x.stage,
-         count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at < now() - INTERVAL '60 minutes') AS carts_abandoned,
-         count(*) AS carts_created
-  FROM public.cart_activity x
-  WHERE x.created_at >= d.time AND x.created_at < kpi.day_start(d.day + 1) AND x.created_at <= now()
-  GROUP BY x.stage
+WITH p AS MATERIALIZED (
+  SELECT kpi.day_start(public.cart_created_day(created_at)) AS time, stage,
+         count(*) FILTER (WHERE NOT later) AS carts_open,
+         count(*) FILTER (WHERE later) AS later_created,
+         count(*) FILTER (WHERE converted) AS later_converted
+  FROM kpi.carts_pending_now GROUP BY 1, 2
+)
+SELECT c.time, c.day, c.stage, c.carts_created - c.carts_converted - c.carts_open AS carts_abandoned, c.carts_created
+FROM (
+  SELECT g.time, g.day, g.stage,
+         g.carts_created - coalesce(p.later_created, 0) AS carts_created,
+         g.carts_converted - coalesce(p.later_converted, 0) AS carts_converted,
+         coalesce(p.carts_open, 0) AS carts_open
+  FROM public.cart_abandonment_stage_days g
+  LEFT JOIN p ON p.time = g.time AND p.stage = g.stage
+  WHERE g.day <= kpi.local_day(now())
 ) c
-WHERE d.day <= kpi.local_day(now());
+WHERE c.carts_created > 0;
 
+-- Per local hour of cart creation, the hours with carts; a filter on `time` selects grid rows by key.
 CREATE VIEW kpi.cart_abandonment_by_hour AS
-SELECT date_trunc('hour', c.created_at AT TIME ZONE kpi.store_tz()) AT TIME ZONE kpi.store_tz() AS time,
-       c.day,
-       extract(isodow FROM c.created_at AT TIME ZONE kpi.store_tz())::int AS weekday,
-       extract(hour FROM c.created_at AT TIME ZONE kpi.store_tz())::int AS hour_of_day,
-       count(*) AS carts_created,
-       count(*) FILTER (WHERE c.abandoned) AS carts_abandoned,
-       count(*) FILTER (WHERE c.converted) AS carts_converted
-FROM kpi.cart_status_at(now()) c
-GROUP BY 1, 2, 3, 4;
+WITH p AS MATERIALIZED (
+  SELECT public.cart_created_hour(created_at) AS time,
+         count(*) FILTER (WHERE NOT later) AS carts_open,
+         count(*) FILTER (WHERE later) AS later_created,
+         count(*) FILTER (WHERE converted) AS later_converted
+  FROM kpi.carts_pending_now GROUP BY 1
+)
+SELECT c.time, c.day, c.weekday, c.hour_of_day, c.carts_created, c.carts_created - c.carts_converted - c.carts_open AS carts_abandoned,
+       c.carts_converted
+FROM (
+  SELECT g.time, g.day, g.weekday, g.hour_of_day,
+         g.carts_created - coalesce(p.later_created, 0) AS carts_created,
+         g.carts_converted - coalesce(p.later_converted, 0) AS carts_converted,
+         coalesce(p.carts_open, 0) AS carts_open
+  FROM public.cart_abandonment_hours g
+  LEFT JOIN p ON p.time = g.time
+) c
+WHERE c.carts_created > 0;
 
 -- The rows of cart_abandonment_by_hour whose hour start (`time`) lies in [from_ts, to_ts], both
--- ends included as Grafana's $__timeFilter(time) has them, read from cart_activity by its
--- created_at index: a cart's local hour starts less than 3 hours away from its creation (under 2
--- even at a fall-back change, where two real hours share one local hour), so the carts created
--- within 3 hours of the range hold every cart of those hours. The view's hour expression
--- is not indexable: a filter on it read every cart of the history.
+-- ends included as Grafana's $__timeFilter(time) has them: the grid rows of those hours, by key.
 CREATE FUNCTION kpi.cart_abandonment_by_hour_between(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE ("time" timestamptz, day date, weekday int, hour_of_day int, carts_created bigint, carts_abandoned bigint,
                carts_converted bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  SELECT h.time, h.day, h.weekday, h.hour_of_day, count(*), count(*) FILTER (WHERE h.abandoned), count(*) FILTER (WHERE h.converted)
-  FROM (
-    SELECT date_trunc('hour', c.created_at AT TIME ZONE kpi.store_tz()) AT TIME ZONE kpi.store_tz() AS time,
-           kpi.local_day(c.created_at) AS day,
-           extract(isodow FROM c.created_at AT TIME ZONE kpi.store_tz())::int AS weekday,
-           extract(hour FROM c.created_at AT TIME ZONE kpi.store_tz())::int AS hour_of_day,
-           c.order_id IS NULL AND c.last_activity_at < now() - INTERVAL '60 minutes' AS abandoned,
-           c.order_id IS NOT NULL AS converted
-    FROM public.cart_activity c
-    WHERE c.created_at >= $1 - INTERVAL '3 hours' AND c.created_at <= $2 + INTERVAL '3 hours' AND c.created_at <= now()
-  ) h
+  SELECT h.time, h.day, h.weekday, h.hour_of_day, h.carts_created, h.carts_abandoned, h.carts_converted
+  FROM kpi.cart_abandonment_by_hour h
   WHERE h.time >= $1 AND h.time <= $2
-  GROUP BY 1, 2, 3, 4
 $$;
 
 CREATE VIEW kpi.cart_abandonment_by_country_daily AS
-SELECT d.time, d.day, c.country, c.carts_created, c.carts_abandoned, c.carts_converted,
-       round(1 - c.carts_converted::numeric / NULLIF(c.carts_converted + c.carts_abandoned, 0), 4) AS cart_abandonment_rate
-FROM kpi.days d
-CROSS JOIN LATERAL (
-  SELECT coalesce(x.country, 'unknown') AS country,
-         count(*) AS carts_created,
-         count(*) FILTER (WHERE x.order_id IS NULL AND x.last_activity_at < now() - INTERVAL '60 minutes') AS carts_abandoned,
-         count(*) FILTER (WHERE x.order_id IS NOT NULL) AS carts_converted
-  FROM public.cart_activity x
-  WHERE x.created_at >= d.time AND x.created_at < kpi.day_start(d.day + 1) AND x.created_at <= now()
-  GROUP BY coalesce(x.country, 'unknown')
+WITH p AS MATERIALIZED (
+  SELECT kpi.day_start(public.cart_created_day(created_at)) AS time, country,
+         count(*) FILTER (WHERE NOT later) AS carts_open,
+         count(*) FILTER (WHERE later) AS later_created,
+         count(*) FILTER (WHERE converted) AS later_converted
+  FROM kpi.carts_pending_now GROUP BY 1, 2
+)
+SELECT c.time, c.day, c.country, c.carts_created, c.carts_created - c.carts_converted - c.carts_open AS carts_abandoned, c.carts_converted,
+       round(1 - c.carts_converted::numeric / NULLIF(c.carts_created - c.carts_open, 0), 4) AS cart_abandonment_rate
+FROM (
+  SELECT g.time, g.day, g.country,
+         g.carts_created - coalesce(p.later_created, 0) AS carts_created,
+         g.carts_converted - coalesce(p.later_converted, 0) AS carts_converted,
+         coalesce(p.carts_open, 0) AS carts_open
+  FROM public.cart_abandonment_country_days g
+  LEFT JOIN p ON p.time = g.time AND p.country = g.country
+  WHERE g.day <= kpi.local_day(now())
 ) c
-WHERE d.day <= kpi.local_day(now());
+WHERE c.carts_created > 0;
 
 -- ------------------------------------------------------------------ cart_abandonment_window
 -- Carts created in [from_ts, to_ts), decided relative to to_ts: converted when they have an order,
 -- abandoned when they have none and were idle for more than 60 minutes before to_ts, otherwise
 -- still open (not counted in the rate yet), as in kpi.cart_status_at. The abandonment-spike alert
 -- reads it over the 24 h before its evaluation instant (Grafana's $__timeTo()), never now().
--- Read from cart_activity (0105) by its created_at index, as cart_abandonment_daily.
+-- Read from cart_activity (0105) by its created_at index: it decides at to_ts, not now(), so the
+-- grids' now() correction of the daily readers does not apply (24 h is ~1,350 carts at 10×).
 CREATE FUNCTION kpi.cart_abandonment_window(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (carts_created bigint, carts_converted bigint, carts_abandoned bigint, carts_open bigint,
   carts_decided bigint, cart_abandonment_rate numeric)
