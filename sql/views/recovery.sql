@@ -82,16 +82,14 @@ LEFT JOIN public.campaigns k ON k.campaign_id = c.campaign_id
 WHERE NOT c.has_email_rows;
 
 -- ------------------------------------------------------------------ one row per cart
--- Carts created in [from_ts, to_ts), as known at to_ts: only emails sent, opens, clicks and
--- orders before to_ts count. A cart is abandoned 60 minutes after its last activity unless it
--- converted before that (a cart that was sent a recovery email was abandoned by then at the
--- latest). Recovered = abandoned, marked recovered by email, and its valid order placed before
--- to_ts; the recovering email is the last one sent before the order. customer_type is the
--- customer's standing when the cart was created: returning with an earlier valid order, new
--- without, guest without a customer. Orders are looked up in order_keys and emails in
--- recovery_email_rows / recovery_emailed_carts (migration 0110): one probe per cart, whatever the
--- history. cart_journey_carts_in follows only the carts of the range with the given ids (NULL:
--- all): every row depends on its own cart's rows only, so it is the cart_journey_carts row.
+-- Carts created in [from_ts, to_ts), as known at to_ts (public.cart_journey_rows, migration 0140,
+-- defines the row: only emails sent, opens, clicks and orders before to_ts count). Read from the
+-- trigger-kept journey rows (cart_journey_facts): a kept row whose horizon (the latest instant
+-- it compares with to_ts) is before to_ts is the as-of-to_ts row; the others (at to_ts = now the
+-- last hour's carts and carts with future-dated facts; for a past to_ts the carts whose journey
+-- went on after it) are computed live from the same definition. cart_journey_carts_in reads only
+-- the carts of the range with the given ids (NULL: all); every row depends on its own cart's rows
+-- only (carts where that does not hold are always read live), so it is the cart_journey_carts row.
 CREATE FUNCTION kpi.cart_journey_carts_in(from_ts timestamptz, to_ts timestamptz, cart_ids text[])
 RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
                abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
@@ -101,63 +99,20 @@ RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH c AS (
-    SELECT c.cart_id, c.created_at, c.customer_id, c.subtotal_cents, c.last_activity_at, c.recovered_by_email,
-           o.order_id, o.placed_at AS order_at, o.net_cents AS order_cents,
-           CASE WHEN c.customer_id IS NULL THEN 'guest'
-                -- an earlier valid order (the cart was created before to_ts, so before to_ts too)
-                WHEN EXISTS (SELECT 1 FROM public.order_keys p
-                             WHERE p.customer_id = c.customer_id AND p.valid AND p.placed_at < c.created_at) THEN 'returning'
-                ELSE 'new' END AS customer_type
-    FROM public.carts c
-    -- per-cart probes (OFFSET 0 keeps them lateral): a generic plan cannot tell how many carts
-    -- the range holds and would otherwise hash every order and every email
-    LEFT JOIN LATERAL (SELECT o.order_id, o.placed_at, o.net_cents FROM public.order_keys o
-                       WHERE o.order_id = c.order_id AND o.valid AND o.placed_at < $2 OFFSET 0) o ON true
-    WHERE c.created_at >= $1 AND c.created_at < $2 AND ($3 IS NULL OR c.cart_id IN (SELECT unnest($3)))
-  ), e AS (
-    SELECT x.cart_id, x.step, x.campaign_id, x.sent_at, x.opened_at, x.clicked_at
-    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_email_rows x
-                               WHERE x.cart_id = c.cart_id AND x.sent_at < $2 OFFSET 0) x
-    UNION ALL
-    -- probed by cart_id alone (the filters stay outside OFFSET 0): the partial index of carts
-    -- without email rows keeps the entries of every cart whose email rows arrived later, and a
-    -- probe by sent_at there walks all of them
-    SELECT x.cart_id, coalesce(k.recovery_step, 1)::smallint, x.campaign_id, x.sent_at, NULL::timestamptz, NULL::timestamptz
-    FROM c CROSS JOIN LATERAL (SELECT x.* FROM public.recovery_emailed_carts x WHERE x.cart_id = c.cart_id OFFSET 0) x
-    LEFT JOIN public.campaigns k ON k.campaign_id = x.campaign_id
-    WHERE NOT x.has_email_rows AND x.sent_at < $2
-  ), per AS (
-    SELECT e.cart_id,
-           min(e.sent_at) FILTER (WHERE e.step = 1) AS s1, min(e.sent_at) FILTER (WHERE e.step = 2) AS s2,
-           min(e.sent_at) FILTER (WHERE e.step = 3) AS s3, min(e.sent_at) AS s0,
-           min(e.opened_at) FILTER (WHERE e.opened_at < $2) AS op, min(e.clicked_at) FILTER (WHERE e.clicked_at < $2) AS cl
-    FROM e GROUP BY e.cart_id
-  ), opened_from AS (
-    -- the email that was opened: the last one sent before the first open
-    SELECT e.cart_id, max(e.sent_at) AS at FROM e JOIN per ON per.cart_id = e.cart_id AND e.sent_at <= per.op GROUP BY e.cart_id
-  ), rec AS (
-    SELECT DISTINCT ON (e.cart_id) e.cart_id, e.step, e.campaign_id
-    FROM e JOIN c ON c.cart_id = e.cart_id
-    WHERE c.recovered_by_email AND c.order_at IS NOT NULL AND e.sent_at <= c.order_at
-    ORDER BY e.cart_id, e.sent_at DESC, e.step DESC
-  ), j AS (
-    SELECT c.*, per.s1, per.s2, per.s3, per.s0, per.op, per.cl,
-           CASE WHEN per.s0 IS NOT NULL THEN least(per.s0, c.last_activity_at + INTERVAL '60 minutes')
-                WHEN c.last_activity_at + INTERVAL '60 minutes' < $2
-                     AND (c.order_at IS NULL OR c.order_at > c.last_activity_at + INTERVAL '60 minutes')
-                THEN c.last_activity_at + INTERVAL '60 minutes' END AS ab
-    FROM c LEFT JOIN per ON per.cart_id = c.cart_id
-  )
-  SELECT j.cart_id, j.created_at, j.customer_id, j.customer_type, j.subtotal_cents, j.ab, j.s1, j.s2, j.s3, j.s0, j.op,
-         o.at, j.cl,
-         (j.ab IS NOT NULL AND j.recovered_by_email AND j.order_at IS NOT NULL AND j.s0 IS NOT NULL),
-         CASE WHEN j.ab IS NOT NULL AND j.recovered_by_email AND j.s0 IS NOT NULL THEN j.order_at END,
-         CASE WHEN j.ab IS NOT NULL AND j.recovered_by_email AND j.s0 IS NOT NULL AND j.order_at IS NOT NULL THEN j.order_cents ELSE 0 END,
-         r.step, r.campaign_id, j.order_id
-  FROM j
-  LEFT JOIN opened_from o ON o.cart_id = j.cart_id
-  LEFT JOIN rec r ON r.cart_id = j.cart_id
+  SELECT f.cart_id, f.created_at, f.customer_id, f.customer_type, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at,
+         f.sent3_at, f.first_sent_at, f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered,
+         f.recovered_at, f.recovered_cents, f.recovered_step, f.recovered_campaign_id, f.valid_order_id
+  FROM public.cart_journey_facts f
+  WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
+    AND ($3 IS NULL OR f.cart_id IN (SELECT unnest($3)))
+  UNION ALL
+  SELECT r.cart_id, r.created_at, r.customer_id, r.customer_type, r.subtotal_cents, r.abandoned_at, r.sent1_at, r.sent2_at,
+         r.sent3_at, r.first_sent_at, r.first_opened_at, r.opened_after_sent_at, r.first_clicked_at, r.recovered,
+         r.recovered_at, r.recovered_cents, r.recovered_step, r.recovered_campaign_id, r.order_id
+  FROM public.cart_journey_rows($1, $2, ARRAY(
+         SELECT f.cart_id FROM public.cart_journey_facts f
+         WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2
+           AND ($3 IS NULL OR f.cart_id IN (SELECT unnest($3))))) r
 $$;
 
 CREATE FUNCTION kpi.cart_journey_carts(from_ts timestamptz, to_ts timestamptz)
