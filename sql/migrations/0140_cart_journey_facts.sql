@@ -47,9 +47,11 @@ CREATE TABLE cart_journey_facts (
   horizon               timestamptz NOT NULL DEFAULT 'infinity',
   PRIMARY KEY (cart_id, created_at)
 );
--- ranges by creation (journey, products) and by first email (recovery by segment); an order's
--- carts and a customer's later carts are re-keyed by probes
-CREATE INDEX cart_journey_facts_created_idx ON cart_journey_facts (created_at);
+-- ranges by creation (journey, products; the carts of a range to follow live are found from the
+-- index alone), by first email (recovery by segment) and the recovered ones (recovered products);
+-- an order's carts and a customer's later carts are re-keyed by probes
+CREATE INDEX cart_journey_facts_created_idx ON cart_journey_facts (created_at) INCLUDE (horizon, cart_id);
+CREATE INDEX cart_journey_facts_recovered_idx ON cart_journey_facts (created_at) WHERE recovered;
 CREATE INDEX cart_journey_facts_first_sent_idx ON cart_journey_facts (first_sent_at) WHERE first_sent_at IS NOT NULL;
 CREATE INDEX cart_journey_facts_order_idx ON cart_journey_facts (order_id) WHERE order_id IS NOT NULL;
 CREATE INDEX cart_journey_facts_customer_idx ON cart_journey_facts (customer_id, created_at) WHERE customer_id IS NOT NULL;

@@ -137,28 +137,56 @@ RETURNS TABLE (stage_no int, stage text, carts bigint, share_of_created numeric,
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH j AS (SELECT * FROM kpi.cart_journey_carts($1, $2)),
-  s AS (
-    SELECT 1 AS n, 'cart_created' AS stage, j.cart_id, j.subtotal_cents AS cents, NULL::interval AS gap FROM j
-    UNION ALL SELECT 2, 'abandoned', j.cart_id, j.subtotal_cents, j.abandoned_at - j.created_at FROM j WHERE j.abandoned_at IS NOT NULL
-    UNION ALL SELECT 3, 'email_1_sent', j.cart_id, j.subtotal_cents, j.sent1_at - j.abandoned_at FROM j WHERE j.sent1_at IS NOT NULL
-    UNION ALL SELECT 4, 'email_2_sent', j.cart_id, j.subtotal_cents, j.sent2_at - j.sent1_at FROM j WHERE j.sent2_at IS NOT NULL
-    UNION ALL SELECT 5, 'email_3_sent', j.cart_id, j.subtotal_cents, j.sent3_at - j.sent2_at FROM j WHERE j.sent3_at IS NOT NULL
-    UNION ALL SELECT 6, 'opened', j.cart_id, j.subtotal_cents, j.first_opened_at - j.opened_after_sent_at FROM j WHERE j.first_opened_at IS NOT NULL
-    UNION ALL SELECT 7, 'clicked', j.cart_id, j.subtotal_cents, j.first_clicked_at - coalesce(j.first_opened_at, j.first_sent_at) FROM j WHERE j.first_clicked_at IS NOT NULL
-    UNION ALL SELECT 8, 'recovered', j.cart_id, j.recovered_cents, j.recovered_at - coalesce(j.first_clicked_at, j.first_opened_at, j.first_sent_at) FROM j WHERE j.recovered
-  ), names AS (
-    SELECT * FROM (VALUES (1, 'cart_created'), (2, 'abandoned'), (3, 'email_1_sent'), (4, 'email_2_sent'), (5, 'email_3_sent'),
-                          (6, 'opened'), (7, 'clicked'), (8, 'recovered')) v(n, stage)
-  ), agg AS (
-    SELECT n, count(*) AS carts, sum(cents) AS cents,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM gap)::float8) / 3600.0 AS med
-    FROM s GROUP BY n
+  -- kpi.cart_journey_carts($1, $2), spelled out so that its rows stream into one pass of
+  -- aggregates (per stage: a FILTER of the same rows) instead of being stored and read 8 times
+  WITH j AS (
+    SELECT f.created_at, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at, f.sent3_at, f.first_sent_at,
+           f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered, f.recovered_at, f.recovered_cents
+    FROM public.cart_journey_facts f
+    WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
+    UNION ALL
+    SELECT r.created_at, r.subtotal_cents, r.abandoned_at, r.sent1_at, r.sent2_at, r.sent3_at, r.first_sent_at,
+           r.first_opened_at, r.opened_after_sent_at, r.first_clicked_at, r.recovered, r.recovered_at, r.recovered_cents
+    FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
+                                                WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
+  ), a AS (
+    SELECT count(*) AS n1, sum(j.subtotal_cents) AS c1,
+           count(*) FILTER (WHERE j.abandoned_at IS NOT NULL) AS n2,
+           sum(j.subtotal_cents) FILTER (WHERE j.abandoned_at IS NOT NULL) AS c2,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.abandoned_at - j.created_at)::float8)
+             FILTER (WHERE j.abandoned_at IS NOT NULL) / 3600.0 AS m2,
+           count(*) FILTER (WHERE j.sent1_at IS NOT NULL) AS n3,
+           sum(j.subtotal_cents) FILTER (WHERE j.sent1_at IS NOT NULL) AS c3,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent1_at - j.abandoned_at)::float8)
+             FILTER (WHERE j.sent1_at IS NOT NULL) / 3600.0 AS m3,
+           count(*) FILTER (WHERE j.sent2_at IS NOT NULL) AS n4,
+           sum(j.subtotal_cents) FILTER (WHERE j.sent2_at IS NOT NULL) AS c4,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent2_at - j.sent1_at)::float8)
+             FILTER (WHERE j.sent2_at IS NOT NULL) / 3600.0 AS m4,
+           count(*) FILTER (WHERE j.sent3_at IS NOT NULL) AS n5,
+           sum(j.subtotal_cents) FILTER (WHERE j.sent3_at IS NOT NULL) AS c5,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent3_at - j.sent2_at)::float8)
+             FILTER (WHERE j.sent3_at IS NOT NULL) / 3600.0 AS m5,
+           count(*) FILTER (WHERE j.first_opened_at IS NOT NULL) AS n6,
+           sum(j.subtotal_cents) FILTER (WHERE j.first_opened_at IS NOT NULL) AS c6,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.first_opened_at - j.opened_after_sent_at)::float8)
+             FILTER (WHERE j.first_opened_at IS NOT NULL) / 3600.0 AS m6,
+           count(*) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS n7,
+           sum(j.subtotal_cents) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS c7,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.first_clicked_at - coalesce(j.first_opened_at, j.first_sent_at))::float8)
+             FILTER (WHERE j.first_clicked_at IS NOT NULL) / 3600.0 AS m7,
+           count(*) FILTER (WHERE j.recovered) AS n8,
+           sum(j.recovered_cents) FILTER (WHERE j.recovered) AS c8,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.recovered_at - coalesce(j.first_clicked_at, j.first_opened_at, j.first_sent_at))::float8)
+             FILTER (WHERE j.recovered) / 3600.0 AS m8
+    FROM j
   )
-  SELECT names.n, names.stage, coalesce(agg.carts, 0), kpi.rate(coalesce(agg.carts, 0), (SELECT count(*) FROM j)),
-         kpi.money(coalesce(agg.cents, 0)), round(agg.med::numeric, 2)
-  FROM names LEFT JOIN agg ON agg.n = names.n
-  ORDER BY names.n
+  SELECT s.n, s.stage, s.carts, kpi.rate(s.carts, a.n1), kpi.money(coalesce(s.cents, 0)), round(s.med::numeric, 2)
+  FROM a CROSS JOIN LATERAL (VALUES
+    (1, 'cart_created', a.n1, a.c1, NULL::float8), (2, 'abandoned', a.n2, a.c2, a.m2), (3, 'email_1_sent', a.n3, a.c3, a.m3),
+    (4, 'email_2_sent', a.n4, a.c4, a.m4), (5, 'email_3_sent', a.n5, a.c5, a.m5), (6, 'opened', a.n6, a.c6, a.m6),
+    (7, 'clicked', a.n7, a.c7, a.m7), (8, 'recovered', a.n8, a.c8, a.m8)) s(n, stage, carts, cents, med)
+  ORDER BY s.n
 $$;
 
 -- ------------------------------------------------------------------ recovery by segment
@@ -172,16 +200,24 @@ RETURNS TABLE (dimension text, segment text, carts_emailed bigint, carts_recover
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH sent AS (
-    -- a cart whose first email (the earliest one before to_ts) is in the range has an email sent in
-    -- the range: only those carts are followed
-    SELECT ARRAY(SELECT e.cart_id FROM public.recovery_email_rows e WHERE e.sent_at >= $1 AND e.sent_at < $2
-                 UNION
-                 SELECT r.cart_id FROM public.recovery_emailed_carts r WHERE NOT r.has_email_rows AND r.sent_at >= $1 AND r.sent_at < $2) AS ids
-  ), j AS (
-    -- carts created up to 7 days before the range can have their first email in it
-    SELECT * FROM kpi.cart_journey_carts_in($1 - INTERVAL '7 days', $2, (SELECT ids FROM sent))
-    WHERE first_sent_at >= $1 AND first_sent_at < $2
+  WITH j AS (
+    -- kpi.cart_journey_carts_in($1 - 7 days, $2, ...) restricted to first emails in the range,
+    -- spelled out so that the kept rows are read by their first email: carts created up to 7 days
+    -- before the range can have their first email in it. Kept rows stand when their horizon is
+    -- before to_ts; the range's other carts are followed live and kept when their first email
+    -- (as known at to_ts) is in the range.
+    SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
+           f.recovered_step
+    FROM public.cart_journey_facts f
+    WHERE f.first_sent_at >= $1 AND f.first_sent_at < $2
+      AND f.created_at >= $1 - INTERVAL '7 days' AND f.created_at < $2 AND f.horizon < $2
+    UNION ALL
+    SELECT r.cart_id, r.customer_id, r.customer_type, r.sent1_at, r.sent2_at, r.sent3_at, r.recovered, r.recovered_cents,
+           r.recovered_step
+    FROM public.cart_journey_rows($1 - INTERVAL '7 days', $2, ARRAY(
+           SELECT f.cart_id FROM public.cart_journey_facts f
+           WHERE f.created_at >= $1 - INTERVAL '7 days' AND f.created_at < $2 AND f.horizon >= $2)) r
+    WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
   ), rfm AS (
     -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
     -- rfm_customers_at($1) gives, without scoring and naming every customer)
@@ -278,13 +314,23 @@ RETURNS TABLE (rank bigint, sku text, name text, carts bigint, units bigint, val
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH a AS (
+  WITH j AS (
+    -- the abandoned carts of kpi.cart_journey_carts($1, $2): kept rows before their horizon, the
+    -- range's others followed live
+    SELECT f.cart_id, f.created_at, f.recovered FROM public.cart_journey_facts f
+    WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2 AND f.abandoned_at IS NOT NULL
+    UNION ALL
+    SELECT r.cart_id, r.created_at, r.recovered
+    FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
+                                                WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
+    WHERE r.abandoned_at IS NOT NULL
+  ), a AS (
     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units, sum(l.line_subtotal_cents) AS cents,
            count(DISTINCT j.cart_id) FILTER (WHERE j.recovered) AS rec
-    FROM kpi.cart_journey_carts($1, $2) j
+    FROM j
     JOIN public.cart_lines l ON l.cart_id = j.cart_id AND l.created_at = j.created_at
     -- the carts' own creation range, so only its chunks of cart_lines are read
-    WHERE j.abandoned_at IS NOT NULL AND l.created_at >= $1 AND l.created_at < $2
+    WHERE l.created_at >= $1 AND l.created_at < $2
     GROUP BY l.sku
   )
   SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents), a.rec
@@ -303,12 +349,20 @@ AS $$
   WITH a AS (
     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units,
            sum(l.line_subtotal_cents - l.allocated_discount_cents) AS cents
-    -- a recovered cart is marked recovered by email and names its order: only those are followed
-    FROM kpi.cart_journey_carts_in($1, $2, ARRAY(SELECT c.cart_id FROM public.carts c
-                                                 WHERE c.created_at >= $1 AND c.created_at < $2
-                                                   AND c.recovered_by_email AND c.order_id IS NOT NULL)) j
+    -- the recovered carts of kpi.cart_journey_carts($1, $2): kept rows before their horizon (by
+    -- the partial index of recovered carts), and live the range's others marked recovered by
+    -- email that name an order (no other cart can be recovered)
+    FROM (SELECT f.cart_id, f.valid_order_id AS order_id FROM public.cart_journey_facts f
+          WHERE f.recovered AND f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
+          UNION ALL
+          SELECT r.cart_id, r.order_id
+          FROM public.cart_journey_rows($1, $2, ARRAY(
+                 SELECT f.cart_id FROM public.cart_journey_facts f
+                 WHERE (f.cart_id, f.created_at) IN (SELECT g.cart_id, g.created_at FROM public.cart_journey_facts g
+                                                     WHERE g.created_at >= $1 AND g.created_at < $2 AND g.horizon >= $2)
+                   AND f.recovered_by_email AND f.order_id IS NOT NULL)) r
+          WHERE r.recovered) j
     JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
-    WHERE j.recovered
     GROUP BY l.sku
   )
   SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents)
