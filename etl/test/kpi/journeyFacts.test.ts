@@ -89,6 +89,70 @@ const RAW_JOURNEY = `
          r.step AS recovered_step, r.campaign_id AS recovered_campaign_id, j.order_id
   FROM j LEFT JOIN opened_from o ON o.cart_id = j.cart_id LEFT JOIN rec r ON r.cart_id = j.cart_id`;
 
+// The readers as they were written over cart_journey_carts, here over RAW_JOURNEY.
+const RAW_READERS: Array<[string, string, string]> = [
+  [
+    'cart_journey',
+    `SELECT stage_no, stage, carts, share_of_created::text, value::text, median_hours_from_previous::text FROM kpi.cart_journey($1, $2)`,
+    `WITH j AS (${RAW_JOURNEY}),
+     s AS (
+       SELECT 1 AS n, j.cart_id, j.subtotal_cents AS cents, NULL::interval AS gap FROM j
+       UNION ALL SELECT 2, j.cart_id, j.subtotal_cents, j.abandoned_at - j.created_at FROM j WHERE j.abandoned_at IS NOT NULL
+       UNION ALL SELECT 3, j.cart_id, j.subtotal_cents, j.sent1_at - j.abandoned_at FROM j WHERE j.sent1_at IS NOT NULL
+       UNION ALL SELECT 4, j.cart_id, j.subtotal_cents, j.sent2_at - j.sent1_at FROM j WHERE j.sent2_at IS NOT NULL
+       UNION ALL SELECT 5, j.cart_id, j.subtotal_cents, j.sent3_at - j.sent2_at FROM j WHERE j.sent3_at IS NOT NULL
+       UNION ALL SELECT 6, j.cart_id, j.subtotal_cents, j.first_opened_at - j.opened_after_sent_at FROM j WHERE j.first_opened_at IS NOT NULL
+       UNION ALL SELECT 7, j.cart_id, j.subtotal_cents, j.first_clicked_at - coalesce(j.first_opened_at, j.first_sent_at) FROM j WHERE j.first_clicked_at IS NOT NULL
+       UNION ALL SELECT 8, j.cart_id, j.recovered_cents, j.recovered_at - coalesce(j.first_clicked_at, j.first_opened_at, j.first_sent_at) FROM j WHERE j.recovered
+     ), names AS (
+       SELECT * FROM (VALUES (1, 'cart_created'), (2, 'abandoned'), (3, 'email_1_sent'), (4, 'email_2_sent'), (5, 'email_3_sent'),
+                             (6, 'opened'), (7, 'clicked'), (8, 'recovered')) v(n, stage)
+     ), agg AS (
+       SELECT n, count(*) AS carts, sum(cents) AS cents,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM gap)::float8) / 3600.0 AS med
+       FROM s GROUP BY n
+     )
+     SELECT names.n AS stage_no, names.stage, coalesce(agg.carts, 0) AS carts, kpi.rate(coalesce(agg.carts, 0), (SELECT count(*) FROM j))::text AS share_of_created,
+            kpi.money(coalesce(agg.cents, 0))::text AS value, round(agg.med::numeric, 2)::text AS median_hours_from_previous
+     FROM names LEFT JOIN agg ON agg.n = names.n ORDER BY names.n`,
+  ],
+  [
+    'abandoned_products',
+    `SELECT sku, carts, units, value::text, carts_recovered FROM kpi.abandoned_products($1, $2, 100)`,
+    `WITH j AS (${RAW_JOURNEY})
+     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units, kpi.money(sum(l.line_subtotal_cents))::text AS value,
+            count(DISTINCT j.cart_id) FILTER (WHERE j.recovered) AS carts_recovered
+     FROM j JOIN cart_lines l ON l.cart_id = j.cart_id AND l.created_at = j.created_at
+     WHERE j.abandoned_at IS NOT NULL GROUP BY l.sku ORDER BY sum(l.line_subtotal_cents) DESC, 2 DESC, l.sku`,
+  ],
+  [
+    'recovered_products',
+    `SELECT sku, carts, units, revenue::text FROM kpi.recovered_products($1, $2, 100)`,
+    `WITH j AS (${RAW_JOURNEY})
+     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units,
+            kpi.money(sum(l.line_subtotal_cents - l.allocated_discount_cents))::text AS revenue
+     FROM j JOIN order_lines l ON l.order_id = j.order_id AND l.order_valid
+     WHERE j.recovered GROUP BY l.sku ORDER BY sum(l.line_subtotal_cents - l.allocated_discount_cents) DESC, 2 DESC, l.sku`,
+  ],
+  [
+    // by customer type and email step (the RFM segment is checked in rfmSegmentOf.test.ts)
+    'recovery_by_segment',
+    `SELECT dimension, segment, carts_emailed, carts_recovered, recovered_revenue::text FROM kpi.recovery_by_segment($1, $2)
+     WHERE dimension <> 'rfm_segment'`,
+    `WITH j AS (SELECT * FROM (${RAW_JOURNEY.replaceAll('$1', "($1::timestamptz - INTERVAL '7 days')")}) j
+                WHERE j.first_sent_at >= $1 AND j.first_sent_at < $2),
+     rows AS (
+       SELECT 1 AS ord, 'customer_type' AS dimension, j.customer_type AS segment, j.recovered AS rec, j.recovered_cents AS cents FROM j
+       UNION ALL
+       SELECT 3, 'email_step', 'email_' || x.step, j.recovered AND j.recovered_step = x.step, j.recovered_cents
+       FROM j CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
+       WHERE x.at IS NOT NULL)
+     SELECT dimension, segment, count(*) AS carts_emailed, count(*) FILTER (WHERE rec) AS carts_recovered,
+            kpi.money(coalesce(sum(cents) FILTER (WHERE rec), 0))::text AS recovered_revenue
+     FROM rows GROUP BY ord, dimension, segment ORDER BY ord, segment`,
+  ],
+];
+
 const KEPT_AS_JOURNEY = `
   SELECT cart_id, created_at, customer_id, customer_type, subtotal_cents, abandoned_at, sent1_at, sent2_at, sent3_at, first_sent_at,
          first_opened_at, opened_after_sent_at, first_clicked_at, recovered, recovered_at, recovered_cents, recovered_step,
@@ -115,6 +179,11 @@ async function expectLiveEqualsKept(db: TestDb): Promise<void> {
       const got = await db.query<{ j: string }>(rowsOf('SELECT * FROM kpi.cart_journey_carts($1, $2::timestamptz)'), [from, to]);
       const raw = await db.query<{ j: string }>(rowsOf(RAW_JOURNEY), [from, to]);
       expect({ from, to, rows: got.rows }).toEqual({ from, to, rows: raw.rows });
+      for (const [name, read, def] of RAW_READERS) {
+        const a = await db.query<Row>(read, [from, to]);
+        const b = await db.query<Row>(def, [from, to]);
+        expect({ name, from, to, rows: a.rows }).toEqual({ name, from, to, rows: b.rows });
+      }
     }
   }
 }
@@ -147,7 +216,16 @@ describe('cart journey facts, trigger-kept', () => {
       INSERT INTO orders (${ORDER_COLS}) VALUES ${O1};
       INSERT INTO cart_recovery_emails (${EMAIL_COLS}) VALUES ${E3};
       INSERT INTO carts (${CART_COLS}) VALUES ${K1}, ${K2}, ${K4}, ${K5};
-      INSERT INTO cart_recovery_emails (${EMAIL_COLS}) VALUES ${E1};`);
+      INSERT INTO cart_recovery_emails (${EMAIL_COLS}) VALUES ${E1};
+      INSERT INTO cart_lines (cart_id, line_no, created_at, sku, quantity, unit_price_cents, line_subtotal_cents, source, source_id) VALUES
+        ('K1', 1, '2026-05-04T12:00:00Z', 'S1', 2, 1500, 3000, 't', 'K1-1'), ('K1', 2, '2026-05-04T12:00:00Z', 'S2', 1, 2000, 2000, 't', 'K1-2'),
+        ('K2', 1, '2026-05-04T20:00:00Z', 'S1', 1, 1200, 1200, 't', 'K2-1'), ('K3', 1, '2026-05-05T14:00:00Z', 'S2', 1, 3000, 3000, 't', 'K3-1'),
+        ('K4', 1, '2026-05-05T09:00:00Z', 'S3', 1, 800, 800, 't', 'K4-1'), ('K5', 1, '2026-05-06T10:00:00Z', 'S1', 2, 1000, 2000, 't', 'K5-1');
+      INSERT INTO order_lines (order_id, line_no, placed_at, sku, quantity, unit_price_cents, line_subtotal_cents, allocated_discount_cents,
+                               unit_cost_cents, order_valid, source, source_id) VALUES
+        ('O1', 1, '2026-05-04T15:00:00Z', 'S1', 2, 1500, 3000, 300, 700, true, 't', 'O1-1'),
+        ('O1', 2, '2026-05-04T15:00:00Z', 'S2', 1, 2000, 2000, 200, 900, true, 't', 'O1-2'),
+        ('O2', 1, '2026-05-05T18:00:00Z', 'S2', 1, 3000, 3000, 0, 900, true, 't', 'O2-1');`);
   });
   afterAll(async () => {
     await db?.close();
@@ -227,6 +305,15 @@ describe('cart journey facts, trigger-kept', () => {
     await expectLiveEqualsKept(db);
     await db.exec(`INSERT INTO cart_recovery_emails (${EMAIL_COLS}) VALUES ${E1_OPENED}; DELETE FROM carts WHERE cart_id = 'K4'`);
     await expectLiveEqualsKept(db);
+    // Two carts rows under one cart_id share its emails: always read live (horizon infinity).
+    await db.exec(`INSERT INTO carts (${CART_COLS}) VALUES
+      ('K6', '2026-05-06T12:00:00Z', 'C2', '2026-05-06T12:10:00Z', 700, NULL, NULL, NULL, false, 't', 'K6a'),
+      ('K6', '2026-05-07T12:00:00Z', 'C2', '2026-05-07T12:10:00Z', 900, 'O2', NULL, NULL, true, 't', 'K6b');
+      INSERT INTO cart_recovery_emails (${EMAIL_COLS}) VALUES ('K6', 1, '2026-05-06T13:30:00Z', 'RA', NULL, NULL, 't', 'K6-1')`);
+    const h = await db.query<Row>(`SELECT horizon::text AS h FROM cart_journey_facts WHERE cart_id = 'K6'`);
+    expect(h.rows).toEqual([{ h: 'infinity' }, { h: 'infinity' }]);
+    await expectLiveEqualsKept(db);
+    await db.exec(`DELETE FROM carts WHERE cart_id = 'K6'`);
     expect((await db.query<Row>(`SELECT count(*)::int AS n FROM cart_journey_facts`)).rows).toEqual([{ n: 4 }]);
   });
 
@@ -249,6 +336,17 @@ describe('cart journey facts, trigger-kept', () => {
       'customer_type new 2/1 45.00', // K1 (recovered), K2
       'customer_type returning 1/1 30.00', // K3
       'email_step email_1 3/2 75.00',
+    ]);
+    const range = `'2026-05-04T00:00:00Z', '2026-05-10T00:00:00Z'`;
+    const ab = await db.query<Row>(`SELECT sku, carts::int AS c, units::int AS u, value::text AS v, carts_recovered::int AS r FROM kpi.abandoned_products(${range})`);
+    expect(ab.rows.map((r) => `${String(r.sku)} ${String(r.c)} ${String(r.u)} ${String(r.v)} ${String(r.r)}`)).toEqual([
+      'S1 3 5 62.00 1', // K1 2 × 15.00, K2 12.00, K5 2 × 10.00; K1 recovered
+      'S2 2 2 50.00 2', // K1 20.00, K3 30.00, both recovered
+    ]);
+    const rp = await db.query<Row>(`SELECT sku, carts::int AS c, units::int AS u, revenue::text AS v FROM kpi.recovered_products(${range})`);
+    expect(rp.rows.map((r) => `${String(r.sku)} ${String(r.c)} ${String(r.u)} ${String(r.v)}`)).toEqual([
+      'S2 2 2 48.00', // O1 20.00 - 2.00, O2 30.00
+      'S1 1 2 27.00', // O1 30.00 - 3.00
     ]);
   });
 
