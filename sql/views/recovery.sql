@@ -277,24 +277,38 @@ AS $$
     -- cart_journey_carts($1 - 30 days, $2) restricted to its recovered carts with the order in the
     -- range, read only for carts marked recovered by email with an order: recovered there = that
     -- order is valid and placed before to_ts and an email was sent before it; the recovering email
-    -- is the last one sent up to the order (later step first on a tie)
-    SELECT m.campaign_id, count(*) AS carts, sum(o.net_cents) AS cents
-    FROM public.carts c
-    CROSS JOIN LATERAL (SELECT o.placed_at, o.net_cents FROM public.order_keys o
-                        WHERE o.order_id = c.order_id AND o.valid AND o.placed_at >= $1 AND o.placed_at < $2 OFFSET 0) o
-    CROSS JOIN LATERAL (
-      SELECT x.campaign_id FROM (
-        SELECT e.campaign_id, e.sent_at, e.step FROM public.recovery_email_rows e
-        WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
-        UNION ALL
-        SELECT r.campaign_id, r.sent_at, coalesce(k.recovery_step, 1)::smallint
-        FROM (SELECT r.* FROM public.recovery_emailed_carts r WHERE r.cart_id = c.cart_id OFFSET 0) r
-        LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
-        WHERE NOT r.has_email_rows AND r.sent_at <= o.placed_at
-      ) x
-      ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
-    WHERE c.created_at >= $1 - INTERVAL '30 days' AND c.created_at < $2 AND c.recovered_by_email AND c.order_id IS NOT NULL
-    GROUP BY m.campaign_id
+    -- is the last one sent up to the order (later step first on a tie). Kept journey rows before
+    -- their horizon answer it (recovered_step is set when an email was sent up to the order), by
+    -- the partial index of recovered carts; the range's other carts are followed per cart below.
+    SELECT x.campaign_id, sum(x.carts)::bigint AS carts, sum(x.cents) AS cents
+    FROM (
+      SELECT f.recovered_campaign_id AS campaign_id, count(*) AS carts, sum(f.recovered_cents) AS cents
+      FROM public.cart_journey_facts f
+      WHERE f.recovered AND f.created_at >= $1 - INTERVAL '30 days' AND f.created_at < $2 AND f.horizon < $2
+        AND f.recovered_step IS NOT NULL AND f.recovered_at >= $1 AND f.recovered_at < $2
+      GROUP BY f.recovered_campaign_id
+      UNION ALL
+      SELECT m.campaign_id, count(*), sum(o.net_cents)
+      FROM (SELECT f.* FROM public.cart_journey_facts f
+            WHERE (f.cart_id, f.created_at) IN (SELECT g.cart_id, g.created_at FROM public.cart_journey_facts g
+                                                WHERE g.created_at >= $1 - INTERVAL '30 days' AND g.created_at < $2 AND g.horizon >= $2)) c
+      CROSS JOIN LATERAL (SELECT o.placed_at, o.net_cents FROM public.order_keys o
+                          WHERE o.order_id = c.order_id AND o.valid AND o.placed_at >= $1 AND o.placed_at < $2 OFFSET 0) o
+      CROSS JOIN LATERAL (
+        SELECT x.campaign_id FROM (
+          SELECT e.campaign_id, e.sent_at, e.step FROM public.recovery_email_rows e
+          WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
+          UNION ALL
+          SELECT r.campaign_id, r.sent_at, coalesce(k.recovery_step, 1)::smallint
+          FROM (SELECT r.* FROM public.recovery_emailed_carts r WHERE r.cart_id = c.cart_id OFFSET 0) r
+          LEFT JOIN public.campaigns k ON k.campaign_id = r.campaign_id
+          WHERE NOT r.has_email_rows AND r.sent_at <= o.placed_at
+        ) x
+        ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
+      WHERE c.recovered_by_email AND c.order_id IS NOT NULL
+      GROUP BY m.campaign_id
+    ) x
+    GROUP BY x.campaign_id
   )
   SELECT d.campaign_id, d.name, d.recovery_step, kpi.money(d.cost_cents), d.n,
          round(d.cost_cents / 100.0 / NULLIF(d.n, 0), 2),

@@ -151,6 +151,29 @@ const RAW_READERS: Array<[string, string, string]> = [
             kpi.money(coalesce(sum(cents) FILTER (WHERE rec), 0))::text AS recovered_revenue
      FROM rows GROUP BY ord, dimension, segment ORDER BY ord, segment`,
   ],
+  [
+    // the recovered carts of the ROI as the function read them from carts, one cart at a time
+    'recovery_roi_range',
+    `SELECT campaign_id, carts_recovered, recovered_revenue::text FROM kpi.recovery_roi_range($1, $2) ORDER BY campaign_id`,
+    `WITH rec AS (
+       SELECT m.campaign_id, count(*) AS carts, sum(o.net_cents) AS cents
+       FROM carts c
+       CROSS JOIN LATERAL (SELECT o.placed_at, o.net_cents FROM order_keys o
+                           WHERE o.order_id = c.order_id AND o.valid AND o.placed_at >= $1 AND o.placed_at < $2) o
+       CROSS JOIN LATERAL (
+         SELECT x.campaign_id FROM (
+           SELECT e.campaign_id, e.sent_at, e.step FROM cart_recovery_emails e WHERE e.cart_id = c.cart_id AND e.sent_at <= o.placed_at
+           UNION ALL
+           SELECT r.recovery_campaign_id, r.recovery_email_sent_at, coalesce(k.recovery_step, 1)::smallint
+           FROM carts r LEFT JOIN campaigns k ON k.campaign_id = r.recovery_campaign_id
+           WHERE r.cart_id = c.cart_id AND r.recovery_email_sent_at <= o.placed_at
+             AND NOT EXISTS (SELECT 1 FROM cart_recovery_emails y WHERE y.cart_id = r.cart_id)
+         ) x ORDER BY x.sent_at DESC, x.step DESC LIMIT 1) m
+       WHERE c.created_at >= $1::timestamptz - INTERVAL '30 days' AND c.created_at < $2 AND c.recovered_by_email AND c.order_id IS NOT NULL
+       GROUP BY m.campaign_id)
+     SELECT k.campaign_id, coalesce(r.carts, 0) AS carts_recovered, kpi.money(coalesce(r.cents, 0))::text AS recovered_revenue
+     FROM campaigns k LEFT JOIN rec r ON r.campaign_id = k.campaign_id WHERE k.kind = 'cart_recovery' ORDER BY k.campaign_id`,
+  ],
 ];
 
 const KEPT_AS_JOURNEY = `
