@@ -321,7 +321,9 @@ CREATE TRIGGER campaigns_keep_recovery_journey
 AFTER INSERT OR UPDATE OR DELETE ON campaigns
 FOR EACH ROW EXECUTE FUNCTION public.cart_journey_facts_campaign_keep();
 
--- The existing rows: the carts' columns in one pass, then every journey computed.
+-- The existing rows: the carts' columns in one pass, then every journey computed (one pass of
+-- per-cart probes; the hash of every cart_id stays in memory).
+SET LOCAL work_mem = '256MB';
 INSERT INTO cart_journey_facts (cart_id, created_at, customer_id, subtotal_cents, last_activity_at, recovered_by_email, order_id)
 SELECT cart_id, created_at, customer_id, subtotal_cents, last_activity_at, recovered_by_email, order_id FROM carts;
 ANALYZE cart_journey_facts;
