@@ -376,10 +376,7 @@ AS $$
                                                      WHERE g.created_at >= $1 AND g.created_at < $2 AND g.horizon >= $2)
                    AND f.recovered_by_email AND f.order_id IS NOT NULL)) r
           WHERE r.recovered) j
-    -- one probe per recovered order (OFFSET 0 keeps it lateral): a generic plan cannot tell how few
-    -- orders come and would otherwise hash every order line of the history
-    CROSS JOIN LATERAL (SELECT l.sku, l.quantity, l.line_subtotal_cents, l.allocated_discount_cents FROM public.order_lines l
-                        WHERE l.order_id = j.order_id AND l.order_valid OFFSET 0) l
+    JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
     GROUP BY l.sku
   )
   SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents)
