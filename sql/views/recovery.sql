@@ -136,6 +136,8 @@ CREATE FUNCTION kpi.cart_journey(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (stage_no int, stage text, carts bigint, share_of_created numeric, value numeric, median_hours_from_previous numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
+-- a year's carts: their sorts and hashes stay in memory
+SET work_mem = '64MB'
 AS $$
   -- kpi.cart_journey_carts($1, $2), spelled out so that its rows stream into one pass of
   -- aggregates (per stage: a FILTER of the same rows) instead of being stored and read 8 times
@@ -199,6 +201,8 @@ CREATE FUNCTION kpi.recovery_by_segment(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (dimension text, segment text, carts_emailed bigint, carts_recovered bigint, recovery_rate numeric, recovered_revenue numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
+-- a year's carts: their sorts and hashes stay in memory
+SET work_mem = '64MB'
 AS $$
   WITH j AS (
     -- kpi.cart_journey_carts_in($1 - 7 days, $2, ...) restricted to first emails in the range,
@@ -327,6 +331,8 @@ CREATE FUNCTION kpi.abandoned_products(from_ts timestamptz, to_ts timestamptz, m
 RETURNS TABLE (rank bigint, sku text, name text, carts bigint, units bigint, value numeric, carts_recovered bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
+-- a year's carts: their sorts and hashes stay in memory
+SET work_mem = '64MB'
 AS $$
   WITH j AS (
     -- the abandoned carts of kpi.cart_journey_carts($1, $2): kept rows before their horizon, the
