@@ -92,7 +92,7 @@ export async function startApp(
     }
     const db: Db = embedded ?? openServer(config.DATABASE_URL as string);
     checkStop();
-    const m = await migrate(db, { timeZone: config.STORE_TIMEZONE });
+    const m = await migrate(db, { timeZone: config.STORE_TIMEZONE, log });
     log.info('migrations', { applied: m.applied, alreadyApplied: m.skipped.length, viewsReapplied: m.views?.changed ?? [], backend: db.kind });
     checkStop();
     const kpis = await syncCatalog(db);

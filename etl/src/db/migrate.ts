@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../log/logger';
+import { analyzeStaleTables } from './analyze';
 import type { Db } from './db';
 import { renderStoreTimeZone } from './sqlTemplate';
 import { applyViews, VIEWS_DIR, type ApplyViewsResult } from './viewSet';
@@ -59,6 +61,8 @@ export interface MigrateOptions {
    * migrations, and to null when `dir` points elsewhere (a custom migrations folder has no views).
    */
   viewsDir?: string | null;
+  /** Gets one line per migration applied, with its duration (an upgrade's slow step shows there). */
+  log?: Pick<Logger, 'info'>;
 }
 
 /**
@@ -93,9 +97,19 @@ export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateResu
   }
   await checkTimeZone(db, opts.timeZone);
 
+  // An upgrade's backfills join the history already loaded: give the planner statistics first
+  // (the embedded database never gathers them itself; see analyze.ts). A fresh database has no
+  // rows to analyze, and a start with nothing pending skips this.
+  const pending = migrations.filter((m) => !done.has(m.version)).length;
+  if (pending > 0 && done.size > 0) {
+    const analyzed = await analyzeStaleTables(db);
+    opts.log?.info('analyzed tables before migrating', { pending, tables: analyzed.tables, ms: analyzed.ms });
+  }
+
   const applied: string[] = [];
   const skipped: string[] = [];
   for (const m of migrations) {
+    const started = performance.now();
     const ran = await retryOnRoleRace(() =>
       db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -107,6 +121,7 @@ export async function migrate(db: Db, opts: MigrateOptions): Promise<MigrateResu
       }),
     );
     (ran ? applied : skipped).push(m.name);
+    if (ran) opts.log?.info('migration applied', { migration: m.name, ms: Math.round(performance.now() - started) });
   }
   await db.query(
     `INSERT INTO store_settings (key, value) VALUES ('store_timezone', $1) ON CONFLICT (key) DO NOTHING`,

@@ -229,10 +229,25 @@ async function facts(db: TestDb): Promise<Row[]> {
   return r.rows;
 }
 
+/**
+ * The plan the triggers' recompute of a cart's journey keeps (0142: one generic plan, made at the
+ * first cart written), for the journey of given carts it is built on.
+ */
+async function genericJourneyPlan(db: TestDb): Promise<string> {
+  await db.exec(`PREPARE journey_of(text[]) AS SELECT * FROM public.cart_journey_rows('-infinity', 'infinity', $1)`);
+  await db.exec('SET plan_cache_mode = force_generic_plan');
+  const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE journey_of('{K1}')`);
+  await db.exec('RESET plan_cache_mode; DEALLOCATE journey_of');
+  return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
 describe('cart journey facts, trigger-kept', () => {
   let db: TestDb;
+  /** Made on the new, empty database, before the first write. */
+  let emptyDbPlan = '';
   beforeAll(async () => {
     db = await createTestDb({ timeZone: TZ });
+    emptyDbPlan = await genericJourneyPlan(db);
     // K3's email arrives before its cart; K1's after it.
     await db.exec(`
       ${campaigns(2)};
@@ -382,5 +397,13 @@ describe('cart journey facts, trigger-kept', () => {
         ('K2', '2026-05-04T20:00:00Z', 'C2', '2026-05-04T20:10:00Z', 1200, NULL, '2026-05-05T05:00:00Z', 'RA', false, 't', 'K2') ${CART_UPSERT};
       INSERT INTO cart_recovery_emails (${EMAIL_COLS}) VALUES ${E1_OPENED}, ${E3} ${EMAIL_UPSERT};`);
     expect(await facts(db)).toEqual(before);
+  });
+
+  // On a new database there are no statistics (and the embedded one never gathers any): a cart's
+  // latest email without email rows must be probed by cart_id (the primary key), not found by
+  // walking the sent_at index from its end past every other emailed cart, per cart written (0170).
+  it('the journey recompute planned on an empty database probes emails by cart_id', () => {
+    expect(emptyDbPlan).toContain('recovery_emailed_carts_pkey');
+    expect(emptyDbPlan).not.toContain('recovery_emailed_carts_sent_idx');
   });
 });
