@@ -326,37 +326,78 @@ $$;
 
 -- ------------------------------------------------------------------ products
 -- SKUs in the abandoned carts created in the range (cart lines): carts, units, value (line
--- subtotals), and how many of those carts were recovered.
+-- subtotals), and how many of those carts were recovered. The range's whole local days are read
+-- from the grid of kept abandoned carts (0200) for the carts whose horizon is before the end of
+-- those days (their journey at to_ts is the kept one); the range's other carts (edge days, later
+-- horizons, horizon = infinity) are joined with their lines as kpi.cart_journey_carts($1, $2)
+-- gives them. A cart of the grid is the only row of its cart_id, so the sums per sku add up to
+-- the distinct carts of the range.
 CREATE FUNCTION kpi.abandoned_products(from_ts timestamptz, to_ts timestamptz, max_rows int DEFAULT 10)
 RETURNS TABLE (rank bigint, sku text, name text, carts bigint, units bigint, value numeric, carts_recovered bigint)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
--- a year's carts: their sorts and hashes stay in memory
+-- the range's edge carts: their sorts and hashes stay in memory
 SET work_mem = '64MB'
 AS $$
-  WITH j AS (
-    -- the abandoned carts of kpi.cart_journey_carts($1, $2): kept rows before their horizon, the
-    -- range's others followed live
-    SELECT f.cart_id, f.created_at, f.recovered FROM public.cart_journey_facts f
-    WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2 AND f.abandoned_at IS NOT NULL
-    UNION ALL
-    SELECT r.cart_id, r.created_at, r.recovered
-    FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
-                                                WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
-    WHERE r.abandoned_at IS NOT NULL
-  ), a AS (
-    SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units, sum(l.line_subtotal_cents) AS cents,
-           count(DISTINCT j.cart_id) FILTER (WHERE j.recovered) AS rec
-    FROM j
-    JOIN public.cart_lines l ON l.cart_id = j.cart_id AND l.created_at = j.created_at
-    -- the carts' own creation range, so only its chunks of cart_lines are read
-    WHERE l.created_at >= $1 AND l.created_at < $2
-    GROUP BY l.sku
-  )
-  SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents), a.rec
-  FROM a LEFT JOIN public.products p ON p.sku = a.sku
-  ORDER BY a.cents DESC, a.carts DESC, a.sku
-  LIMIT $3
+DECLARE
+  -- no whole day (an unbounded range too): an empty span at the later end, all of it row by row
+  whole_from timestamptz := greatest(from_ts, to_ts);
+  whole_to timestamptz := greatest(from_ts, to_ts);
+BEGIN
+  IF isfinite(from_ts) AND isfinite(to_ts) THEN
+    SELECT w.whole_from, w.whole_to INTO whole_from, whole_to FROM kpi.whole_days_span(from_ts, to_ts) w;
+  END IF;
+  -- EXECUTE plans with the range's values (index ranges of the instants, not a generic plan).
+  RETURN QUERY EXECUTE $q$
+    WITH c AS MATERIALIZED (
+      -- the few carts of the whole days whose horizon is on or after their end (kept rows before
+      -- their horizon, by the horizon index), and the range's others followed live
+      SELECT f.cart_id, f.created_at, f.recovered FROM public.cart_journey_facts f
+      WHERE f.created_at >= $3 AND f.created_at < $4 AND f.horizon >= $4 AND f.horizon < $2 AND f.abandoned_at IS NOT NULL
+      UNION ALL
+      SELECT r.cart_id, r.created_at, r.recovered
+      FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
+                                                  WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
+      WHERE r.abandoned_at IS NOT NULL
+    ), j AS (
+      -- the cart lines of the range's carts outside the grid: kept rows before their horizon of
+      -- the edge days (their lines by the same creation range, so only its chunks are read) ...
+      SELECT f.cart_id, f.recovered, l.sku, l.quantity, l.line_subtotal_cents
+      FROM public.cart_journey_facts f
+      JOIN public.cart_lines l ON l.cart_id = f.cart_id AND l.created_at = f.created_at AND l.created_at >= $1 AND l.created_at < $3
+      WHERE f.created_at >= $1 AND f.created_at < $3 AND f.horizon < $2 AND f.abandoned_at IS NOT NULL
+      UNION ALL
+      SELECT f.cart_id, f.recovered, l.sku, l.quantity, l.line_subtotal_cents
+      FROM public.cart_journey_facts f
+      JOIN public.cart_lines l ON l.cart_id = f.cart_id AND l.created_at = f.created_at AND l.created_at >= $4 AND l.created_at < $2
+      WHERE f.created_at >= $4 AND f.created_at < $2 AND f.horizon < $2 AND f.abandoned_at IS NOT NULL
+      UNION ALL
+      -- ... and the others above, their lines from the earliest one's creation on (mostly the
+      -- last days: a probe per cart would try every chunk of the range)
+      SELECT c.cart_id, c.recovered, l.sku, l.quantity, l.line_subtotal_cents
+      FROM c
+      JOIN public.cart_lines l ON l.cart_id = c.cart_id AND l.created_at = c.created_at
+      WHERE l.created_at >= $1 AND l.created_at < $2 AND l.created_at >= (SELECT min(m.created_at) FROM c m)
+    ), a AS (
+      SELECT j.sku, count(DISTINCT j.cart_id) AS carts, sum(j.quantity)::bigint AS units, sum(j.line_subtotal_cents) AS cents,
+             count(DISTINCT j.cart_id) FILTER (WHERE j.recovered) AS rec
+      FROM j
+      GROUP BY j.sku
+      UNION ALL
+      SELECT g.sku, sum(g.carts), sum(g.units), sum(g.cents), sum(g.carts_recovered)
+      FROM public.abandoned_product_cells g
+      WHERE g.time >= $3 AND g.time < $4 AND g.horizon_before <= $4
+      GROUP BY g.sku
+    ), t AS (
+      SELECT a.sku, sum(a.carts)::bigint AS carts, sum(a.units)::bigint AS units, sum(a.cents) AS cents, sum(a.rec)::bigint AS rec
+      FROM a GROUP BY a.sku
+    )
+    SELECT row_number() OVER (ORDER BY t.cents DESC, t.carts DESC, t.sku), t.sku, p.name, t.carts, t.units, kpi.money(t.cents), t.rec
+    FROM t LEFT JOIN public.products p ON p.sku = t.sku
+    ORDER BY t.cents DESC, t.carts DESC, t.sku
+    LIMIT $5
+  $q$ USING from_ts, to_ts, whole_from, whole_to, max_rows;
+END
 $$;
 
 -- SKUs of the orders that recovered carts created in the range: carts, units, revenue (line
