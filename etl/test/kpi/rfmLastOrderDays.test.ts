@@ -69,7 +69,7 @@ describe('customer_last_order_days (0190) and the RFM segments of given customer
   const gridExact = async (): Promise<{ cells: number; customers: number }> => {
     const d = (await db.query<Row>(GRID_DIFF)).rows[0]!;
     expect([num(d.empty), num(d.missing), num(d.extra)]).toEqual([0, 0, 0]);
-    return { cells: num(d.cells), customers: num(d.customers) };
+    return { cells: Number(d.cells), customers: Number(d.customers) };
   };
   const sameAsLive = async (): Promise<void> => {
     for (const zone of ZONES) {
