@@ -328,8 +328,10 @@ AS $$
     FROM (SELECT $1 - INTERVAL '365 days' AS lo, public.cart_created_day($1 - INTERVAL '365 days') AS d_lo,
                  public.cart_created_day($1) AS d_at) x
   ), since AS MATERIALIZED (
-    -- customers with a valid order at or after `at`, and how many
-    SELECT v.customer_id, count(*) AS n_since FROM public.customer_valid_orders v WHERE v.placed_at >= $1 GROUP BY v.customer_id
+    -- customers with a valid order at or after `at`, and how many; not those whose first valid
+    -- order (is_first, 0101) is among them: they had none before `at`
+    SELECT v.customer_id, count(*) AS n_since FROM public.customer_valid_orders v WHERE v.placed_at >= $1
+    GROUP BY v.customer_id HAVING NOT bool_or(v.is_first)
   ), recounted AS MATERIALIZED (
     -- their standing at `at`: the orders before it, and the last of them (one probe each)
     SELECT s.customer_id, t.orders - s.n_since AS n,
