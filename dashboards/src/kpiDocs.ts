@@ -87,6 +87,12 @@ function benchmarkText(k: KpiEntry): string {
   return parts.join('; ') || '—';
 }
 
+/** The other forms of a catalog object that dashboards read (exposure.ts `formOf`), if any. */
+const alsoAs = (object: string): string => {
+  const others = formsOf(object).slice(1);
+  return others.length ? `; also read as ${others.map((o) => `\`kpi.${o}\``).join(', ')}` : '';
+};
+
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function kpiDocs(entries: KpiEntry[], dashboards: BuiltDashboard[], repoRoot: string): string {
@@ -121,7 +127,7 @@ export function kpiDocs(entries: KpiEntry[], dashboards: BuiltDashboard[], repoR
         `| thresholds | ${cell(thresholdText(k))} |`,
         `| benchmark | ${cell(benchmarkText(k))} |`,
         `| roles | ${k.roles.map((r) => `\`${r}\``).join(', ')} |`,
-        `| computed by | \`${k.view}\` in ${files.map((f) => `[${path.basename(f)}](../${f})`).join(', ') || '—'} |`,
+        `| computed by | \`${k.view}\` in ${files.map((f) => `[${path.basename(f)}](../${f})`).join(', ') || '—'}${alsoAs(object)} |`,
         `| shown in | ${panels.map((p) => `${cell(p.dashboard)} › ${cell(p.panel)}`).join('<br>') || '—'} |`,
         '',
       );

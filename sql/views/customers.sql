@@ -304,21 +304,34 @@ $$;
 -- from customer_order_summary (0131: per customer, now) for the customers with no valid order
 -- since `at`, and recounted from customer_valid_orders (0101) for the few who ordered since; both
 -- kept by triggers, so neither refunds nor the order chunks are read, and no snapshot window is
--- needed. Membership is the live
--- definition's last_at >= at − '365 days' (in the session's zone, as there). The scores are
--- computed from counts: percent_rank = (members with a smaller value) ÷ (members − 1), 0 for a
--- single member, taken in float8 exactly as the window function does; the count below a last
--- order is a running count in one sort of the members with the wanted customers, the count below
--- a frequency a running sum over the frequency histogram.
+-- needed. Membership is the live definition's last_at >= at − '365 days' (in the session's zone,
+-- as there). The scores are computed from counts: percent_rank = (members with a smaller value) ÷
+-- (members − 1), 0 for a single member, taken in float8 exactly as the window function does.
+-- The summary's members are not read one by one: customer_last_order_days (0190, kept from the
+-- summary) counts them per local day of the last order × number of orders, so the window's whole
+-- days are cell sums, and only its partial first day (from at − 365 days) and its last day (up to
+-- `at`) are read from the summary by its last_at index. The members below a frequency are a
+-- running sum over that histogram; the members with an earlier last order than a wanted customer
+-- are those of the partial first day and of the whole days before its own day (a running sum per
+-- day), the summary's members of its own day before it (an index read per day with wanted
+-- customers, counted in one sort with them) and the recounted members before it (one sort).
 CREATE FUNCTION kpi.rfm_segment_of_customers(at timestamptz, customer_ids text[])
 RETURNS TABLE (customer_id text, r_score int, f_score int, segment text)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
-  WITH since AS MATERIALIZED (
-    -- customers with a valid order at or after `at`, and how many
-    SELECT v.customer_id, count(*) AS n_since FROM public.customer_valid_orders v WHERE v.placed_at >= $1 GROUP BY v.customer_id
+  WITH b AS MATERIALIZED (
+    -- the window [lo, at): its first day d_lo (whole days start at lo_end) and its last day d_at
+    -- (from at_start), local days of the store as the grid counts them
+    SELECT x.lo, x.d_lo, x.d_at, kpi.day_start(x.d_lo + 1) AS lo_end, kpi.day_start(x.d_at) AS at_start
+    FROM (SELECT $1 - INTERVAL '365 days' AS lo, public.cart_created_day($1 - INTERVAL '365 days') AS d_lo,
+                 public.cart_created_day($1) AS d_at) x
+  ), since AS MATERIALIZED (
+    -- customers with a valid order at or after `at`, and how many; not those whose first valid
+    -- order (is_first, 0101) is among them: they had none before `at`
+    SELECT v.customer_id, count(*) AS n_since FROM public.customer_valid_orders v WHERE v.placed_at >= $1
+    GROUP BY v.customer_id HAVING NOT bool_or(v.is_first)
   ), recounted AS MATERIALIZED (
     -- their standing at `at`: the orders before it, and the last of them (one probe each)
     SELECT s.customer_id, t.orders - s.n_since AS n,
@@ -326,36 +339,76 @@ AS $$
     FROM since s
     CROSS JOIN LATERAL (SELECT t.orders FROM public.customer_order_summary t WHERE t.customer_id = s.customer_id OFFSET 0) t
     WHERE t.orders > s.n_since
-  ), per AS (
-    -- every other customer stands at `at` as now (customer_order_summary, 0131): last order before `at`
-    SELECT t.customer_id, t.last_at, t.orders AS n FROM public.customer_order_summary t
-    WHERE t.last_at >= $1 - INTERVAL '365 days' AND t.last_at < $1
+  ), rec_members AS (
+    SELECT r.last_at, r.n FROM recounted r, b WHERE r.last_at >= b.lo
+  ), edge AS MATERIALIZED (
+    -- every other customer stands at `at` as now (customer_order_summary, 0131): its members on
+    -- the partial first day and on the last day before `at`, by index
+    SELECT t.last_at, t.orders AS n, true AS first_day FROM public.customer_order_summary t, b
+    WHERE t.last_at >= b.lo AND t.last_at < b.lo_end
     UNION ALL
-    SELECT r.customer_id, r.last_at, r.n FROM recounted r WHERE r.last_at >= $1 - INTERVAL '365 days'
+    SELECT t.last_at, t.orders, false FROM public.customer_order_summary t, b
+    WHERE t.last_at >= b.at_start AND t.last_at < $1
+  ), cells AS MATERIALIZED (
+    -- and on the whole days between, counted (0190)
+    SELECT g.day, g.orders AS n, g.customers AS k FROM public.customer_last_order_days g, b WHERE g.day > b.d_lo AND g.day < b.d_at
+  ), hist AS (
+    SELECT h.n, sum(h.k) AS k
+    FROM (SELECT c.n, c.k FROM cells c UNION ALL SELECT e.n, 1 FROM edge e UNION ALL SELECT m.n, 1 FROM rec_members m) h
+    GROUP BY h.n
   ), members AS (
-    SELECT count(*) AS n FROM per
+    SELECT coalesce(sum(hist.k), 0) AS n FROM hist
   ), freq AS (
-    SELECT h.n, coalesce(sum(h.k) OVER (ORDER BY h.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
-    FROM (SELECT per.n, count(*) AS k FROM per GROUP BY per.n) h
+    SELECT h.n, coalesce(sum(h.k) OVER (ORDER BY h.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below FROM hist h
   ), w AS MATERIALIZED (
-    -- the wanted members, each looked up by id
-    SELECT i.id AS customer_id, coalesce(r.last_at, t.last_at) AS last_at, coalesce(r.n, t.orders) AS n
+    -- the wanted members, each looked up by id, and the local day of their last order
+    SELECT i.id AS customer_id, coalesce(r.last_at, t.last_at) AS last_at, coalesce(r.n, t.orders) AS n,
+           public.cart_created_day(coalesce(r.last_at, t.last_at)) AS day
     FROM (SELECT DISTINCT x.id FROM unnest($2) x(id)) i
     LEFT JOIN recounted r ON r.customer_id = i.id
     LEFT JOIN LATERAL (SELECT t.last_at, t.orders FROM public.customer_order_summary t
                        WHERE t.customer_id = i.id AND t.last_at < $1 OFFSET 0) t ON true
-    WHERE coalesce(r.last_at, t.last_at) >= $1 - INTERVAL '365 days'
-  ), r_below AS (
-    -- members with an earlier last order: a running count over the members and the wanted in one
-    -- sort, each wanted row placed before the members of its own instant
+    WHERE coalesce(r.last_at, t.last_at) >= (SELECT b.lo FROM b)
+  ), first_day AS (
+    SELECT count(*) AS n FROM edge e WHERE e.first_day
+  ), day_below AS (
+    -- members on the whole days before each wanted day: a running sum over the days, each
+    -- wanted day placed before the cells of its own day
+    SELECT u.day, u.below FROM (
+      SELECT x.day, x.wanted, sum(x.k) OVER (ORDER BY x.day, x.wanted DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below
+      FROM (SELECT c.day, c.k, 0 AS wanted FROM cells c UNION ALL SELECT DISTINCT w.day, 0::bigint, 1 FROM w) x
+    ) u WHERE u.wanted = 1
+  ), own_below AS (
+    -- the summary's members of a wanted customer's own day (from lo on the first day) before it:
+    -- per wanted day, its members up to the latest wanted instant, by index, counted in one sort
+    -- with the wanted, each wanted row placed before the members of its own instant
+    SELECT u.customer_id, u.below FROM (
+      SELECT x.customer_id, x.wanted,
+             sum(1 - x.wanted) OVER (PARTITION BY x.day ORDER BY x.last_at, x.wanted DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below
+      FROM (SELECT NULL::text AS customer_id, d.day, t.last_at, 0 AS wanted
+            FROM (SELECT w.day, max(w.last_at) AS upto FROM w GROUP BY w.day) d
+            CROSS JOIN b
+            CROSS JOIN LATERAL (SELECT t.last_at FROM public.customer_order_summary t
+                                WHERE t.last_at >= greatest(b.lo, kpi.day_start(d.day)) AND t.last_at < d.upto OFFSET 0) t
+            UNION ALL SELECT w.customer_id, w.day, w.last_at, 1 FROM w) x
+    ) u WHERE u.wanted = 1
+  ), rec_below AS (
+    -- the recounted members before it: a running count over them and the wanted in one sort
     SELECT u.customer_id, u.below FROM (
       SELECT x.customer_id, x.wanted, sum(1 - x.wanted) OVER (ORDER BY x.last_at, x.wanted DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below
-      FROM (SELECT NULL::text AS customer_id, per.last_at, 0 AS wanted FROM per
+      FROM (SELECT NULL::text AS customer_id, m.last_at, 0 AS wanted FROM rec_members m
             UNION ALL SELECT w.customer_id, w.last_at, 1 FROM w) x
     ) u WHERE u.wanted = 1
   ), wanted AS (
-    SELECT w.customer_id, rb.below AS r_below, f.below AS f_below, m.n AS members
-    FROM w JOIN r_below rb ON rb.customer_id = w.customer_id JOIN freq f ON f.n = w.n CROSS JOIN members m
+    SELECT w.customer_id,
+           ob.below + rb.below + CASE WHEN w.day > b.d_lo THEN fd.n + coalesce(db.below, 0) ELSE 0 END AS r_below,
+           f.below AS f_below, m.n AS members
+    FROM w
+    CROSS JOIN b CROSS JOIN first_day fd CROSS JOIN members m
+    JOIN own_below ob ON ob.customer_id = w.customer_id
+    JOIN rec_below rb ON rb.customer_id = w.customer_id
+    LEFT JOIN day_below db ON db.day = w.day
+    JOIN freq f ON f.n = w.n
   ), scored AS (
     SELECT w.customer_id,
            least(5, 1 + floor(5 * CASE WHEN w.members <= 1 THEN 0::float8 ELSE w.r_below::float8 / (w.members - 1)::float8 END))::int AS r,

@@ -192,6 +192,34 @@ AS $$
 $$;
 
 -- ------------------------------------------------------------------ recovery by segment
+-- The carts of kpi.cart_journey_carts_in(from_ts − 7 days, to_ts, ...) whose first recovery email
+-- was sent in [from_ts, to_ts) (outcomes known at to_ts): what recovery_by_segment and
+-- recovery_by_email_step count. Spelled out so that the kept rows are read by their first email:
+-- carts created up to 7 days before the range can have their first email in it. Kept rows stand
+-- when their horizon is before to_ts; the range's other carts are followed live and kept when
+-- their first email (as known at to_ts) is in the range.
+CREATE FUNCTION kpi.recovery_first_emailed_carts(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (cart_id text, customer_id text, customer_type text, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
+               recovered boolean, recovered_cents bigint, recovered_step smallint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+-- a year's carts: their sorts and hashes stay in memory
+SET work_mem = '64MB'
+AS $$
+  SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
+         f.recovered_step
+  FROM public.cart_journey_facts f
+  WHERE f.first_sent_at >= $1 AND f.first_sent_at < $2
+    AND f.created_at >= $1 - INTERVAL '7 days' AND f.created_at < $2 AND f.horizon < $2
+  UNION ALL
+  SELECT r.cart_id, r.customer_id, r.customer_type, r.sent1_at, r.sent2_at, r.sent3_at, r.recovered, r.recovered_cents,
+         r.recovered_step
+  FROM public.cart_journey_rows($1 - INTERVAL '7 days', $2, ARRAY(
+         SELECT f.cart_id FROM public.cart_journey_facts f
+         WHERE f.created_at >= $1 - INTERVAL '7 days' AND f.created_at < $2 AND f.horizon >= $2)) r
+  WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
+$$;
+
 -- Carts whose first recovery email was sent in [from_ts, to_ts) (outcomes known at to_ts), by
 -- dimension: customer_type (new / returning / guest when the cart was created), rfm_segment (the
 -- customer's RFM segment as of from_ts; not_scored = no valid order in the year before, guest =
@@ -205,23 +233,7 @@ SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
   WITH j AS (
-    -- kpi.cart_journey_carts_in($1 - 7 days, $2, ...) restricted to first emails in the range,
-    -- spelled out so that the kept rows are read by their first email: carts created up to 7 days
-    -- before the range can have their first email in it. Kept rows stand when their horizon is
-    -- before to_ts; the range's other carts are followed live and kept when their first email
-    -- (as known at to_ts) is in the range.
-    SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
-           f.recovered_step
-    FROM public.cart_journey_facts f
-    WHERE f.first_sent_at >= $1 AND f.first_sent_at < $2
-      AND f.created_at >= $1 - INTERVAL '7 days' AND f.created_at < $2 AND f.horizon < $2
-    UNION ALL
-    SELECT r.cart_id, r.customer_id, r.customer_type, r.sent1_at, r.sent2_at, r.sent3_at, r.recovered, r.recovered_cents,
-           r.recovered_step
-    FROM public.cart_journey_rows($1 - INTERVAL '7 days', $2, ARRAY(
-           SELECT f.cart_id FROM public.cart_journey_facts f
-           WHERE f.created_at >= $1 - INTERVAL '7 days' AND f.created_at < $2 AND f.horizon >= $2)) r
-    WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
+    SELECT * FROM kpi.recovery_first_emailed_carts($1, $2)
   ), rfm AS (
     -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
     -- rfm_customers_at($1) gives, without scoring and naming every customer)
@@ -244,6 +256,23 @@ AS $$
          kpi.rate(count(*) FILTER (WHERE rec), count(*)),
          kpi.money(coalesce(sum(cents) FILTER (WHERE rec), 0))
   FROM rows GROUP BY ord, dimension, segment ORDER BY ord, segment
+$$;
+
+-- The email_step rows of recovery_by_segment (segment = 'email_1', ...), without the customer
+-- type and RFM rows: the RFM scoring of the range's customers is most of that function's cost.
+CREATE FUNCTION kpi.recovery_by_email_step(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (segment text, carts_emailed bigint, carts_recovered bigint, recovery_rate numeric, recovered_revenue numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+SET work_mem = '64MB'
+AS $$
+  SELECT 'email_' || x.step, count(*), count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step),
+         kpi.rate(count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step), count(*)),
+         kpi.money(coalesce(sum(j.recovered_cents) FILTER (WHERE j.recovered AND j.recovered_step = x.step), 0))
+  FROM kpi.recovery_first_emailed_carts($1, $2) j
+  CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
+  WHERE x.at IS NOT NULL
+  GROUP BY x.step ORDER BY 'email_' || x.step
 $$;
 
 -- ------------------------------------------------------------------ ROI for a range

@@ -66,6 +66,8 @@ export const EXPOSURE: readonly ExposedObject[] = [
   ...formOf(fn('recovery', STAFF, ['cart_recovery_range']), ['cart_recovery']),
   // The journey and the ROI of a range: campaign cost is marketing spend, managers see it.
   ...fn('recovery', STAFF, ['cart_journey', 'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products']),
+  // the email-step rows of recovery_by_segment alone, without scoring the customers' RFM segments
+  ...formOf(fn('recovery', STAFF, ['recovery_by_email_step']), ['recovery_by_segment']),
 
   ...view('customers', STAFF, ['new_vs_returning_daily', 'clv', 'repeat_rate_90d', 'days_between_purchases']),
   ...fn('customers', STAFF, ['top_customers']),

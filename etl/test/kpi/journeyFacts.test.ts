@@ -375,6 +375,10 @@ describe('cart journey facts, trigger-kept', () => {
       'customer_type returning 1/1 30.00', // K3
       'email_step email_1 3/2 75.00',
     ]);
+    // the email-step rows alone, as the dashboard's email-step panel reads them
+    const e = await db.query<Row>(`SELECT segment, carts_emailed::int AS e, carts_recovered::int AS r, recovered_revenue::text AS rev, recovery_rate::text AS rate
+      FROM kpi.recovery_by_email_step('2026-05-04T00:00:00Z', '2026-05-10T00:00:00Z')`);
+    expect(e.rows.map((r) => `${String(r.segment)} ${String(r.e)}/${String(r.r)} ${String(r.rev)} ${String(r.rate)}`)).toEqual(['email_1 3/2 75.00 0.6667']);
     const range = `'2026-05-04T00:00:00Z', '2026-05-10T00:00:00Z'`;
     const ab = await db.query<Row>(`SELECT sku, carts::int AS c, units::int AS u, value::text AS v, carts_recovered::int AS r FROM kpi.abandoned_products(${range})`);
     expect(ab.rows.map((r) => `${String(r.sku)} ${String(r.c)} ${String(r.u)} ${String(r.v)} ${String(r.r)}`)).toEqual([

@@ -163,6 +163,10 @@ describe('RFM segment of given customers, and the recovery KPIs that follow only
       const now = (await db.query<Row>(`SELECT * FROM kpi.recovery_by_segment('${from}', '${to}')`)).rows;
       expect([from, to, now]).toEqual([from, to, (await db.query<Row>(former(from!, to!))).rows]);
       rows += now.length;
+      // the email-step rows alone (the dashboard's email-step panel)
+      const steps = (await db.query<Row>(`SELECT * FROM kpi.recovery_by_email_step('${from}', '${to}')`)).rows;
+      expect([from, to, steps]).toEqual([from, to, now.filter((x) => x.dimension === 'email_step').map(({ dimension: _, ...x }) => x)]);
+      steps.forEach((x) => expect(x.segment).toMatch(/^email_[123]$/));
     }
     expect(rows).toBeGreaterThan(15);
   });

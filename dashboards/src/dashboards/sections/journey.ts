@@ -83,7 +83,7 @@ export function recoverySegmentPanels(role: Role, cat: KpiCatalog): PanelSpec[] 
       w: 6,
       h: 9,
       description: 'Carts sent each step; recovered by a step = it was the last email before the order.',
-      queries: [sql(`SELECT ${cols.join(', ')} FROM ${S}.recovery_by_segment(${range}) WHERE dimension = 'email_step'`, cols)],
+      queries: [sql(`SELECT ${cols.join(', ')} FROM ${S}.recovery_by_email_step(${range})`, cols)],
       overrides,
     }),
     stat({
