@@ -12,10 +12,10 @@
 -- A kept row with a finite horizon is the only row of its cart_id, so a cart counts once per sku
 -- and sums of cells are the journey's count(DISTINCT cart_id) per sku.
 --
--- What each kept cart adds to the grid is recorded beside it (abandoned_product_carts), so a
--- trigger takes out exactly what it added and puts back what the cart's current rows give: a cart
--- is reconciled with its current journey row and lines whatever the order in which the row
--- events of one statement fire (row triggers after a statement see all of its rows).
+-- The triggers never read cart_lines (a hypertable: a probe of one cart's lines plans or opens
+-- every chunk, ~0.3 ms a write): the lines are kept summed per cart and sku beside it
+-- (cart_sku_lines, by additive row deltas, so whatever the order in which one statement's row
+-- events fire), and the counted carts with their cell (abandoned_product_carts).
 
 -- ------------------------------------------------------------------ tables
 -- time: local midnight of the carts' creation day (public.cart_created_day, as 0160);
@@ -33,22 +33,32 @@ CREATE TABLE abandoned_product_cells (
 );
 REVOKE ALL ON abandoned_product_cells FROM PUBLIC;
 
--- One row per counted cart (abandoned kept journey row, finite horizon, at least one line): its
--- cell and per-sku units and cents (skus sorted), as added to the grid.
+-- Every cart's lines per sku (lines > 0 only), whether or not the cart row exists or counts.
+CREATE TABLE cart_sku_lines (
+  cart_id     text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  sku         text NOT NULL,
+  lines       int NOT NULL,
+  units       bigint NOT NULL,
+  cents       bigint NOT NULL,
+  PRIMARY KEY (cart_id, created_at, sku)
+);
+REVOKE ALL ON cart_sku_lines FROM PUBLIC;
+
+-- One row per counted cart (kept journey row abandoned, finite horizon): its cell.
 CREATE TABLE abandoned_product_carts (
   cart_id         text NOT NULL,
   created_at      timestamptz NOT NULL,
   time            timestamptz NOT NULL,
   horizon_before  timestamptz NOT NULL,
   recovered       boolean NOT NULL,
-  skus            text[] NOT NULL,
-  units           bigint[] NOT NULL,
-  cents           bigint[] NOT NULL,
   PRIMARY KEY (cart_id, created_at)
 );
 REVOKE ALL ON abandoned_product_carts FROM PUBLIC;
 
--- ------------------------------------------------------------------ reconcile one cart
+-- ------------------------------------------------------------------ a cart's cell
+-- Moves a cart to the cell its current journey row gives (none when it does not count), with
+-- its lines per sku as kept.
 CREATE FUNCTION public.abandoned_product_cells_keep_cart(p_cart text, p_created timestamptz) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
@@ -56,8 +66,8 @@ AS $$
 DECLARE
   o public.abandoned_product_carts%ROWTYPE;
   has_old boolean;
+  has_new boolean;
   n_time timestamptz; n_before timestamptz; n_rec boolean;
-  n_skus text[]; n_units bigint[]; n_cents bigint[];
 BEGIN
   SELECT public.cart_created_day(f.created_at)::timestamp AT TIME ZONE {{STORE_TIMEZONE}},
          (public.cart_created_day(f.horizon) + 1)::timestamp AT TIME ZONE {{STORE_TIMEZONE}},
@@ -65,48 +75,85 @@ BEGIN
   INTO n_time, n_before, n_rec
   FROM public.cart_journey_facts f
   WHERE f.cart_id = p_cart AND f.created_at = p_created AND f.abandoned_at IS NOT NULL AND f.horizon < 'infinity';
-  IF FOUND THEN
-    SELECT array_agg(s.sku ORDER BY s.sku), array_agg(s.u ORDER BY s.sku), array_agg(s.c ORDER BY s.sku)
-    INTO n_skus, n_units, n_cents
-    FROM (SELECT l.sku, sum(l.quantity)::bigint AS u, sum(l.line_subtotal_cents)::bigint AS c
-          FROM public.cart_lines l WHERE l.cart_id = p_cart AND l.created_at = p_created GROUP BY l.sku) s;
-  END IF;
-
+  has_new := FOUND;
   SELECT * INTO o FROM public.abandoned_product_carts a WHERE a.cart_id = p_cart AND a.created_at = p_created FOR UPDATE;
   has_old := FOUND;
-  IF has_old AND n_skus IS NOT NULL
-     AND (o.time, o.horizon_before, o.recovered, o.skus, o.units, o.cents)
-         IS NOT DISTINCT FROM (n_time, n_before, n_rec, n_skus, n_units, n_cents) THEN
+  IF has_old AND has_new AND (o.time, o.horizon_before, o.recovered) = (n_time, n_before, n_rec) THEN
     RETURN;
   END IF;
-  IF NOT has_old AND n_skus IS NULL THEN
-    RETURN;
-  END IF;
-
   IF has_old THEN
     UPDATE public.abandoned_product_cells g
-    SET carts = g.carts - 1, units = g.units - x.u, cents = g.cents - x.c, carts_recovered = g.carts_recovered - o.recovered::int
-    FROM unnest(o.skus, o.units, o.cents) x(sku, u, c)
-    WHERE g.time = o.time AND g.horizon_before = o.horizon_before AND g.sku = x.sku;
+    SET carts = g.carts - 1, units = g.units - s.units, cents = g.cents - s.cents, carts_recovered = g.carts_recovered - o.recovered::int
+    FROM public.cart_sku_lines s
+    WHERE s.cart_id = p_cart AND s.created_at = p_created
+      AND g.time = o.time AND g.horizon_before = o.horizon_before AND g.sku = s.sku;
     DELETE FROM public.abandoned_product_cells g
-    WHERE g.time = o.time AND g.horizon_before = o.horizon_before AND g.sku = ANY (o.skus) AND g.carts = 0;
-    DELETE FROM public.abandoned_product_carts a WHERE a.cart_id = p_cart AND a.created_at = p_created;
+    WHERE g.time = o.time AND g.horizon_before = o.horizon_before AND g.carts = 0
+      AND g.sku IN (SELECT s.sku FROM public.cart_sku_lines s WHERE s.cart_id = p_cart AND s.created_at = p_created);
   END IF;
-  IF n_skus IS NOT NULL THEN
+  IF has_new THEN
     INSERT INTO public.abandoned_product_cells AS g (time, horizon_before, sku, carts, units, cents, carts_recovered)
-    SELECT n_time, n_before, x.sku, 1, x.u, x.c, n_rec::int FROM unnest(n_skus, n_units, n_cents) x(sku, u, c)
+    SELECT n_time, n_before, s.sku, 1, s.units, s.cents, n_rec::int
+    FROM public.cart_sku_lines s WHERE s.cart_id = p_cart AND s.created_at = p_created
     ON CONFLICT (time, horizon_before, sku) DO UPDATE
       SET carts = g.carts + 1, units = g.units + EXCLUDED.units, cents = g.cents + EXCLUDED.cents,
           carts_recovered = g.carts_recovered + EXCLUDED.carts_recovered;
-    INSERT INTO public.abandoned_product_carts (cart_id, created_at, time, horizon_before, recovered, skus, units, cents)
-    VALUES (p_cart, p_created, n_time, n_before, n_rec, n_skus, n_units, n_cents);
+    INSERT INTO public.abandoned_product_carts AS a (cart_id, created_at, time, horizon_before, recovered)
+    VALUES (p_cart, p_created, n_time, n_before, n_rec)
+    ON CONFLICT (cart_id, created_at) DO UPDATE
+      SET time = EXCLUDED.time, horizon_before = EXCLUDED.horizon_before, recovered = EXCLUDED.recovered;
+  ELSE
+    DELETE FROM public.abandoned_product_carts a WHERE a.cart_id = p_cart AND a.created_at = p_created;
+  END IF;
+END
+$$;
+
+-- ------------------------------------------------------------------ a line's delta
+-- Adds one line (sign 1) or takes it out (-1): its cart's sku total, and the cell when the cart
+-- counts (a sku coming or going changes the cell's carts).
+CREATE FUNCTION public.abandoned_product_cells_add_line(p_cart text, p_created timestamptz, p_sku text, sign int, qty bigint, p_cents bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  o public.abandoned_product_carts%ROWTYPE;
+  n_lines int;
+BEGIN
+  INSERT INTO public.cart_sku_lines AS s (cart_id, created_at, sku, lines, units, cents)
+  VALUES (p_cart, p_created, p_sku, sign, sign * qty, sign * p_cents)
+  ON CONFLICT (cart_id, created_at, sku) DO UPDATE
+    SET lines = s.lines + EXCLUDED.lines, units = s.units + EXCLUDED.units, cents = s.cents + EXCLUDED.cents
+  RETURNING s.lines INTO n_lines;
+  IF n_lines = 0 THEN
+    DELETE FROM public.cart_sku_lines s WHERE s.cart_id = p_cart AND s.created_at = p_created AND s.sku = p_sku;
+  END IF;
+  SELECT * INTO o FROM public.abandoned_product_carts a WHERE a.cart_id = p_cart AND a.created_at = p_created;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  IF sign > 0 THEN
+    INSERT INTO public.abandoned_product_cells AS g (time, horizon_before, sku, carts, units, cents, carts_recovered)
+    VALUES (o.time, o.horizon_before, p_sku, 1, qty, p_cents, o.recovered::int)
+    ON CONFLICT (time, horizon_before, sku) DO UPDATE
+      SET carts = g.carts + (n_lines = 1)::int, units = g.units + EXCLUDED.units, cents = g.cents + EXCLUDED.cents,
+          carts_recovered = g.carts_recovered + ((n_lines = 1) AND o.recovered)::int;
+  ELSE
+    UPDATE public.abandoned_product_cells g
+    SET carts = g.carts - (n_lines = 0)::int, units = g.units - qty, cents = g.cents - p_cents,
+        carts_recovered = g.carts_recovered - ((n_lines = 0) AND o.recovered)::int
+    WHERE g.time = o.time AND g.horizon_before = o.horizon_before AND g.sku = p_sku;
+    IF n_lines = 0 THEN
+      DELETE FROM public.abandoned_product_cells g
+      WHERE g.time = o.time AND g.horizon_before = o.horizon_before AND g.sku = p_sku AND g.carts = 0;
+    END IF;
   END IF;
 END
 $$;
 
 -- ------------------------------------------------------------------ triggers
 -- Journey rows: the old and the new cart. Rows are inserted not yet computed (abandoned_at NULL)
--- and recomputed by UPDATE; only an abandoned row (before or after) can be counted.
+-- and recomputed by UPDATE; only an abandoned row (before or after) can count.
 CREATE FUNCTION public.abandoned_product_cells_facts_keep() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
@@ -122,7 +169,7 @@ BEGIN
 END
 $$;
 
--- Cart lines: the cart of the old and of the new line, when something counted changed.
+-- Cart lines: the old line out, the new one in, when something counted changed.
 CREATE FUNCTION public.abandoned_product_cells_lines_keep() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
@@ -134,10 +181,10 @@ BEGIN
     RETURN NULL;
   END IF;
   IF TG_OP <> 'INSERT' THEN
-    PERFORM public.abandoned_product_cells_keep_cart(OLD.cart_id, OLD.created_at);
+    PERFORM public.abandoned_product_cells_add_line(OLD.cart_id, OLD.created_at, OLD.sku, -1, OLD.quantity, OLD.line_subtotal_cents);
   END IF;
-  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.cart_id, NEW.created_at) IS DISTINCT FROM (OLD.cart_id, OLD.created_at)) THEN
-    PERFORM public.abandoned_product_cells_keep_cart(NEW.cart_id, NEW.created_at);
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM public.abandoned_product_cells_add_line(NEW.cart_id, NEW.created_at, NEW.sku, 1, NEW.quantity, NEW.line_subtotal_cents);
   END IF;
   RETURN NULL;
 END
@@ -145,23 +192,23 @@ $$;
 
 -- ------------------------------------------------------------------ backfill
 SET LOCAL work_mem = '256MB';
-INSERT INTO abandoned_product_carts (cart_id, created_at, time, horizon_before, recovered, skus, units, cents)
+INSERT INTO cart_sku_lines (cart_id, created_at, sku, lines, units, cents)
+SELECT cart_id, created_at, sku, count(*), sum(quantity), sum(line_subtotal_cents)
+FROM cart_lines GROUP BY cart_id, created_at, sku;
+
+INSERT INTO abandoned_product_carts (cart_id, created_at, time, horizon_before, recovered)
 SELECT f.cart_id, f.created_at,
        public.cart_created_day(f.created_at)::timestamp AT TIME ZONE {{STORE_TIMEZONE}},
        (public.cart_created_day(f.horizon) + 1)::timestamp AT TIME ZONE {{STORE_TIMEZONE}},
-       coalesce(f.recovered, false),
-       array_agg(s.sku ORDER BY s.sku), array_agg(s.u ORDER BY s.sku), array_agg(s.c ORDER BY s.sku)
+       coalesce(f.recovered, false)
 FROM cart_journey_facts f
-JOIN (SELECT l.cart_id, l.created_at, l.sku, sum(l.quantity)::bigint AS u, sum(l.line_subtotal_cents)::bigint AS c
-      FROM cart_lines l GROUP BY l.cart_id, l.created_at, l.sku) s
-  ON s.cart_id = f.cart_id AND s.created_at = f.created_at
-WHERE f.abandoned_at IS NOT NULL AND f.horizon < 'infinity'
-GROUP BY f.cart_id, f.created_at, f.horizon, f.recovered;
+WHERE f.abandoned_at IS NOT NULL AND f.horizon < 'infinity';
 
 INSERT INTO abandoned_product_cells (time, horizon_before, sku, carts, units, cents, carts_recovered)
-SELECT a.time, a.horizon_before, x.sku, count(*), sum(x.u), sum(x.c), count(*) FILTER (WHERE a.recovered)
-FROM abandoned_product_carts a CROSS JOIN LATERAL unnest(a.skus, a.units, a.cents) x(sku, u, c)
-GROUP BY a.time, a.horizon_before, x.sku;
+SELECT a.time, a.horizon_before, s.sku, count(*), sum(s.units), sum(s.cents), count(*) FILTER (WHERE a.recovered)
+FROM abandoned_product_carts a
+JOIN cart_sku_lines s ON s.cart_id = a.cart_id AND s.created_at = a.created_at
+GROUP BY a.time, a.horizon_before, s.sku;
 
 CREATE TRIGGER cart_journey_facts_keep_product_cells_delete
 AFTER DELETE ON cart_journey_facts
@@ -183,6 +230,7 @@ AFTER INSERT OR UPDATE OR DELETE ON cart_lines
 FOR EACH ROW EXECUTE FUNCTION public.abandoned_product_cells_lines_keep();
 
 ANALYZE abandoned_product_cells;
+ANALYZE cart_sku_lines;
 ANALYZE abandoned_product_carts;
 
 -- The carts of a range whose horizon is at or after an instant (the whole days' carts the grid
