@@ -3,7 +3,7 @@
 -- nearly, and the embedded database (no autovacuum) may never re-plan them: with no statistics
 -- every path looks like one row, and two of those plans read the whole history on every write.
 -- A fresh 30-day embedded backfill spent ~70 % of its time there, growing with each day loaded.
--- Both statements are rewritten so that their only index paths are probes by key, whatever the
+-- Both are rewritten so that their only index paths are probes by key, whatever the
 -- statistics; same rows, same signatures.
 --
 -- 1. The journey of given carts (0170) again, with two changes. The carts are taken from the
@@ -12,8 +12,9 @@
 --    the whole range (the trigger's range is all time) and matches every cart against the ids.
 --    A cart's email rows are probed by cart_id alone (the sent_at filter outside OFFSET 0, as
 --    0170 did for the emailed carts): with both conditions in the probe that plan walked the
---    sent_at index over every email row. The callers (triggers, sql/views/recovery.sql) pick it
---    up as they are.
+--    sent_at index over every email row. The count of a cart's rows (horizon) reads the rows by
+--    the primary key rather than from an index alone, which could be the whole creation index.
+--    The callers (triggers, sql/views/recovery.sql) pick it up as they are.
 CREATE OR REPLACE FUNCTION public.cart_journey_rows(from_ts timestamptz, to_ts timestamptz, cart_ids text[])
 RETURNS TABLE (cart_id text, created_at timestamptz, customer_id text, customer_type text, subtotal_cents bigint,
                abandoned_at timestamptz, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
@@ -79,7 +80,9 @@ AS $$
          CASE WHEN j.ab IS NOT NULL AND j.recovered_by_email AND j.s0 IS NOT NULL THEN j.order_at END,
          CASE WHEN j.ab IS NOT NULL AND j.recovered_by_email AND j.s0 IS NOT NULL AND j.order_at IS NOT NULL THEN j.order_cents ELSE 0 END,
          r.step, r.campaign_id, j.order_id,
-         CASE WHEN (SELECT count(*) FROM public.cart_journey_facts d WHERE d.cart_id = j.cart_id) > 1
+         -- count(subtotal_cents), never NULL, is count(*) read from the row: counted from an index
+         -- alone the plan may walk the whole creation index (it includes cart_id) per cart
+         CASE WHEN (SELECT count(d.subtotal_cents) FROM public.cart_journey_facts d WHERE d.cart_id = j.cart_id) > 1
                 OR (SELECT count(*) FROM public.order_keys k WHERE k.order_id = j.cart_order_id AND k.valid) > 1
               THEN 'infinity'::timestamptz
               -- every instant compared with to_ts above (greatest skips NULLs)
