@@ -66,8 +66,9 @@ export async function ensureStore(db: Db, shape: StoreShape, mayBuild: boolean):
     await analyzer?.afterPage(i + 1);
     if ((i + 1) % 30 === 0 || i + 1 === days.length) process.stderr.write(`seeded ${i + 1}/${days.length} days (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
-  const analyzed = await analyzer?.finish();
   await refreshAggregates(db, null, null);
+  // after the aggregates' refresh, which wrote their materialized chunks
+  const analyzed = await analyzer?.finish();
   if (analyzed) process.stderr.write(`tables analyzed ${analyzed.runs} times during the build (${(analyzed.ms / 1000).toFixed(1)} s)\n`);
   process.stderr.write(`store built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   return { built: true, ...(await state(db))! };

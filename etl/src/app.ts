@@ -152,6 +152,9 @@ export async function startApp(
       const ts = Date.now();
       const windows = await refreshSnapshots(db, serialize);
       log.info('KPI snapshots refreshed after backfill', { ms: Date.now() - ts, windows });
+      // The aggregates' chunks and the snapshots just written get statistics before the first
+      // reads (the embedded database has no autovacuum; the sync analyzed what it loaded).
+      if (embedded) log.info('tables analyzed after the backfill', await analyzeStaleTables(db));
       // Sets the watermark after the backfill, so history is not replayed into the live feed.
       if (live) await live.pushChangedOrders(db);
 
