@@ -1,3 +1,4 @@
+import { GrowthAnalyzer } from '../db/analyze';
 import type { Db } from '../db/db';
 import { loadBatch } from '../load/loader';
 import type { Logger } from '../log/logger';
@@ -49,9 +50,14 @@ const fromRun = (s: StreamRunStats) => ({ received: s.rowsMapped, changed: s.row
 export async function syncSimulator(
   db: Db,
   sim: StoreSimulator,
-  opts: { timeZone: string; openedOn: string; now: Date; log: Logger; progress?: boolean; signal?: AbortSignal },
+  opts: { timeZone: string; openedOn: string; now: Date; log: Logger; progress?: boolean; signal?: AbortSignal; analyze?: boolean },
 ): Promise<SyncStats> {
   const started = Date.now();
+  // `analyze` (the start-up sync, a backfill on a fresh store): the embedded database has no
+  // autovacuum, and without statistics taken as the history grows the row triggers keep the
+  // plans they made on empty tables (see GrowthAnalyzer): each day loaded cost more than the one
+  // before. A server's autovacuum does this itself.
+  const analyzer = opts.analyze && db.kind === 'embedded' ? new GrowthAnalyzer(db) : null;
   const source = simulatorSource({ sim, timeZone: opts.timeZone, openedOn: opts.openedOn });
   let bar: ProgressBar | null = null;
   const runner = new SourceRunner(source, {
@@ -59,10 +65,12 @@ export async function syncSimulator(
     log: opts.log,
     now: () => opts.now,
     backfillStart: () => localDayStartUtc(opts.openedOn, opts.timeZone),
-    onPage: (s) => {
+    onPage: async (s) => {
       if (s.stream !== 'store') return;
       // Each page is one local day, committed with its cursor: a stop after it resumes cleanly.
       opts.log.debug('simulator day committed', { page: s.pages, rows: s.rowsMapped, cursor: s.cursor });
+      const analyzed = await analyzer?.afterPage(s.pages);
+      if (analyzed?.tables) opts.log.debug('tables analyzed', { page: s.pages, ...analyzed });
       if (!opts.progress) return;
       bar ??= new ProgressBar('backfill days', daysBetween(opts.openedOn, localDay(opts.now, opts.timeZone)).length);
       bar.update(s.pages, `${s.rowsMapped} rows`);
@@ -74,6 +82,10 @@ export async function syncSimulator(
     if (run.status !== 'ok') throw new Error(run.error ?? `${run.source}/${run.stream}: ${run.status}`);
     merge(stats, fromRun(run));
     if (run.stream === 'store') stats.days = run.pages;
+  }
+  if (analyzer) {
+    const a = await analyzer.finish();
+    opts.log.info('tables analyzed during the sync', a);
   }
   stats.ms = Date.now() - started;
   opts.log.info('simulator sync', { days: stats.days, received: stats.received, changed: stats.changed, rejected: stats.rejected, ms: stats.ms });

@@ -241,13 +241,31 @@ async function genericJourneyPlan(db: TestDb): Promise<string> {
   return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
+/**
+ * The generic plan of recovery_email_rows_keep's update of the emailed carts of a cart_id, its
+ * statement taken from the function as installed (the trigger's NEW/OLD cart_ids as parameters).
+ */
+async function genericEmailRowsPlan(db: TestDb): Promise<string> {
+  const src = (await db.query<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'recovery_email_rows_keep'`)).rows[0]!.src;
+  const update = /UPDATE public\.recovery_emailed_carts r[^;]*/.exec(src)![0]
+    .replace("CASE WHEN TG_OP <> 'DELETE' THEN NEW.cart_id END", '$1')
+    .replace("CASE WHEN TG_OP <> 'INSERT' THEN OLD.cart_id END", '$2');
+  await db.exec(`PREPARE emailed_of(text, text) AS ${update}`);
+  await db.exec('SET plan_cache_mode = force_generic_plan');
+  const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE emailed_of('K1', NULL)`);
+  await db.exec('RESET plan_cache_mode; DEALLOCATE emailed_of');
+  return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
 describe('cart journey facts, trigger-kept', () => {
   let db: TestDb;
   /** Made on the new, empty database, before the first write. */
   let emptyDbPlan = '';
+  let emptyDbEmailPlan = '';
   beforeAll(async () => {
     db = await createTestDb({ timeZone: TZ });
     emptyDbPlan = await genericJourneyPlan(db);
+    emptyDbEmailPlan = await genericEmailRowsPlan(db);
     // K3's email arrives before its cart; K1's after it.
     await db.exec(`
       ${campaigns(2)};
@@ -409,5 +427,32 @@ describe('cart journey facts, trigger-kept', () => {
   it('the journey recompute planned on an empty database probes emails by cart_id', () => {
     expect(emptyDbPlan).toContain('recovery_emailed_carts_pkey');
     expect(emptyDbPlan).not.toContain('recovery_emailed_carts_sent_idx');
+  });
+
+  // The same plan finds the given carts by primary key, not by walking the creation index over
+  // the whole range (all time for the triggers) per cart written, and a cart's email rows by
+  // cart_id, not by walking their sent_at index (0171).
+  it('the journey recompute planned on an empty database probes carts and email rows by key', () => {
+    expect(emptyDbPlan).toContain('cart_journey_facts_pkey on cart_journey_facts c');
+    expect(emptyDbPlan).not.toContain('cart_journey_facts_created_idx');
+    expect(emptyDbPlan).toContain('recovery_email_rows_pkey');
+    expect(emptyDbPlan).not.toContain('recovery_email_rows_sent_idx');
+  });
+
+  // The email trigger's "has this cart email rows" test planned on the empty database: a probe
+  // by cart_id, not a hash of every email row built per email written (0171).
+  it('the email trigger planned on an empty database probes the email rows of the cart', () => {
+    expect(emptyDbEmailPlan).toContain('recovery_email_rows_pkey');
+    expect(emptyDbEmailPlan).not.toContain('hashed');
+  });
+
+  // Carts from their cart_ids, each once, whatever the array holds: K1 (one carts row) given
+  // twice and a NULL is one journey row, K1 and K3 two; K3 created outside the range none.
+  it('the journey of given carts takes each cart once', async () => {
+    const n = async (from: string, ids: string) =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.cart_journey_rows($1, 'infinity', $2::text[])`, [from, ids])).rows[0]?.n;
+    expect(await n('-infinity', '{K1,K1,NULL}')).toBe(1);
+    expect(await n('-infinity', '{K3,K1,K3}')).toBe(2);
+    expect(await n('2026-05-05T00:00:00Z', '{K1,K3}')).toBe(1);
   });
 });

@@ -239,3 +239,35 @@ describe('visitor_step_sessions filled from the sessions already there (an exist
     }
   });
 });
+
+// An order's visitors, as order_summaries_next_order_keep reads them (its statement taken from the
+// function as installed), with statistics on 5000 session_orders rows of 500 visitors: a probe of
+// the order_id index, not TimescaleDB's SkipScan over the (visitor_id, order_id) index, which
+// walks that whole index per order written (0172).
+describe("an order's visitors in the order_summaries trigger", () => {
+  it('are probed by order_id whatever the statistics', async () => {
+    const db = await createTestDb({ timeZone: 'America/New_York' });
+    try {
+      const src = (await db.query<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'order_summaries_next_order_keep'`)).rows[0]!.src;
+      const loops = [...src.matchAll(/FOR v IN (SELECT .*?) LOOP/g)].map((m) => m[1]!.replace(/(NEW|OLD)\.order_id/, () => '$1'));
+      expect(loops).toHaveLength(2);
+      await db.exec('BEGIN');
+      await db.exec(`ALTER TABLE session_orders DISABLE TRIGGER USER`);
+      await db.exec(`INSERT INTO session_orders (session_id, started_at, visitor_id, order_id)
+                     SELECT 'S' || g, '2026-05-01T00:00:00Z'::timestamptz + g * INTERVAL '1 minute', 'V' || (g % 500), 'O' || g
+                     FROM generate_series(1, 5000) g`);
+      await db.exec('ANALYZE session_orders');
+      for (const [i, q] of loops.entries()) {
+        await db.exec(`PREPARE visitors_of_${i}(text) AS ${q}`);
+        const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE visitors_of_${i}('O42')`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(plan).toContain('session_orders_order_idx');
+        expect(plan).not.toContain('SkipScan');
+        // the visitor of session S42: V42
+        expect((await db.query<{ visitor_id: string }>(`EXECUTE visitors_of_${i}('O42')`)).rows).toEqual([{ visitor_id: 'V42' }]);
+      }
+      await db.exec('ROLLBACK');
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -39,8 +39,8 @@ export interface RunnerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Overrides every stream's page size (tests use small pages to see pagination). */
   pageSize?: number;
-  /** Told after each loaded page (progress bars). */
-  onPage?: (stats: StreamRunStats) => void;
+  /** Told after each loaded page (progress bars; awaited, so it may write between pages). */
+  onPage?: (stats: StreamRunStats) => void | Promise<void>;
   /** A stop request: the page in flight commits with its cursor, then the run ends there. */
   signal?: AbortSignal;
 }
@@ -193,7 +193,7 @@ export class SourceRunner<Client> {
         if (r.maxTime && (!stats.maxTime || r.maxTime > stats.maxTime)) stats.maxTime = r.maxTime;
         stats.cursor = cursor?.toISOString() ?? null;
         pageToken = res.nextPageToken;
-        this.opts.onPage?.(stats);
+        await this.opts.onPage?.(stats);
       } while (pageToken && !this.opts.signal?.aborted);
     } catch (err) {
       stats.status = err instanceof BreakerOpenError ? 'skipped' : 'error';
