@@ -433,37 +433,67 @@ $$;
 -- subtotal − allocated discount, before refunds).
 CREATE FUNCTION kpi.recovered_products(from_ts timestamptz, to_ts timestamptz, max_rows int DEFAULT 10)
 RETURNS TABLE (rank bigint, sku text, name text, carts bigint, units bigint, revenue numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-  WITH j AS MATERIALIZED (
-    -- the recovered carts of kpi.cart_journey_carts($1, $2): kept rows before their horizon (by
-    -- the partial index of recovered carts), and live the range's others marked recovered by
-    -- email that name an order (no other cart can be recovered)
-    SELECT f.cart_id, f.valid_order_id AS order_id FROM public.cart_journey_facts f
-    WHERE f.recovered AND f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
-    UNION ALL
-    SELECT r.cart_id, r.order_id
-    FROM public.cart_journey_rows($1, $2, ARRAY(
-           SELECT f.cart_id FROM public.cart_journey_facts f
-           WHERE (f.cart_id, f.created_at) IN (SELECT g.cart_id, g.created_at FROM public.cart_journey_facts g
-                                               WHERE g.created_at >= $1 AND g.created_at < $2 AND g.horizon >= $2)
-             AND f.recovered_by_email AND f.order_id IS NOT NULL)) r
-    WHERE r.recovered
-  ), a AS (
+BEGIN
+  -- The recovered carts of kpi.cart_journey_carts(from_ts, to_ts): kept rows before their horizon
+  -- (by the partial index of recovered carts), and live the range's others marked recovered by
+  -- email that name an order (no other cart can be recovered); then their orders' valid lines.
+  -- The lines are joined by order_id, which is not the chunking column of order_lines. For a
+  -- range of up to 90 days the join also bounds placed_at: a line carries the placed_at of its
+  -- order's row (0001: the loader keeps them in step), so no line of these orders is older than
+  -- the earliest row of any of them in order_keys (one row per order row, whatever its status),
+  -- and only the chunks from there on are read. A longer range reaches back over most of the
+  -- history, where one hash of every line costs less than the probes that find the bound. Both
+  -- forms count the same lines.
+  IF to_ts - from_ts <= INTERVAL '90 days' THEN
+    RETURN QUERY
+    WITH j AS MATERIALIZED (
+      SELECT f.cart_id, f.valid_order_id AS order_id FROM public.cart_journey_facts f
+      WHERE f.recovered AND f.created_at >= from_ts AND f.created_at < to_ts AND f.horizon < to_ts
+      UNION ALL
+      SELECT r.cart_id, r.order_id
+      FROM public.cart_journey_rows(from_ts, to_ts, ARRAY(
+             SELECT f.cart_id FROM public.cart_journey_facts f
+             WHERE (f.cart_id, f.created_at) IN (SELECT g.cart_id, g.created_at FROM public.cart_journey_facts g
+                                                 WHERE g.created_at >= from_ts AND g.created_at < to_ts AND g.horizon >= to_ts)
+               AND f.recovered_by_email AND f.order_id IS NOT NULL)) r
+      WHERE r.recovered
+    ), a AS (
+      SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units,
+             sum(l.line_subtotal_cents - l.allocated_discount_cents) AS cents
+      FROM j
+      JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
+      WHERE l.placed_at >= (SELECT min(k.placed_at) FROM j JOIN public.order_keys k ON k.order_id = j.order_id)
+      GROUP BY l.sku
+    )
+    SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents)
+    FROM a LEFT JOIN public.products p ON p.sku = a.sku
+    ORDER BY a.cents DESC, a.carts DESC, a.sku
+    LIMIT max_rows;
+    RETURN;
+  END IF;
+  RETURN QUERY
+  WITH a AS (
     SELECT l.sku, count(DISTINCT j.cart_id) AS carts, sum(l.quantity)::bigint AS units,
            sum(l.line_subtotal_cents - l.allocated_discount_cents) AS cents
-    FROM j
+    FROM (SELECT f.cart_id, f.valid_order_id AS order_id FROM public.cart_journey_facts f
+          WHERE f.recovered AND f.created_at >= from_ts AND f.created_at < to_ts AND f.horizon < to_ts
+          UNION ALL
+          SELECT r.cart_id, r.order_id
+          FROM public.cart_journey_rows(from_ts, to_ts, ARRAY(
+                 SELECT f.cart_id FROM public.cart_journey_facts f
+                 WHERE (f.cart_id, f.created_at) IN (SELECT g.cart_id, g.created_at FROM public.cart_journey_facts g
+                                                     WHERE g.created_at >= from_ts AND g.created_at < to_ts AND g.horizon >= to_ts)
+                   AND f.recovered_by_email AND f.order_id IS NOT NULL)) r
+          WHERE r.recovered) j
     JOIN public.order_lines l ON l.order_id = j.order_id AND l.order_valid
-    -- A line carries the placed_at of its order's row (0001: the loader keeps them in step), so no
-    -- line of these orders is older than the earliest row of any of them in order_keys (one row
-    -- per order row, whatever its status). The bound is known when the scan starts: only the
-    -- chunks from there on are read, not every order line of the history.
-    WHERE l.placed_at >= (SELECT min(k.placed_at) FROM j JOIN public.order_keys k ON k.order_id = j.order_id)
     GROUP BY l.sku
   )
   SELECT row_number() OVER (ORDER BY a.cents DESC, a.carts DESC, a.sku), a.sku, p.name, a.carts, a.units, kpi.money(a.cents)
   FROM a LEFT JOIN public.products p ON p.sku = a.sku
   ORDER BY a.cents DESC, a.carts DESC, a.sku
-  LIMIT $3
+  LIMIT max_rows;
+END
 $$;
