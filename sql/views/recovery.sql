@@ -132,64 +132,232 @@ AS $$ SELECT * FROM kpi.cart_journey_carts_in($1, $2, NULL) $$;
 -- email 1 (from abandonment) → email 2 (from email 1) → email 3 (from email 2) → opened (from the
 -- email opened) → clicked (from the open, or the first email if no open was seen) → recovered
 -- (from the click, else the open, else the first email).
+--
+-- A range with 60 or more whole local days reads its whole days' settled carts from the grid
+-- and the per-stage duration indexes of migration 0220 (counts and values summed from the
+-- cells; each median found by walking its stage's index in duration order, merged with the
+-- other carts' durations, to the middle rank) and every other cart of the range row by row.
+-- A walk's cost follows its stage's whole history, not the range: shorter ranges read every
+-- cart of the range row by row.
 CREATE FUNCTION kpi.cart_journey(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (stage_no int, stage text, carts bigint, share_of_created numeric, value numeric, median_hours_from_previous numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 -- a year's carts: their sorts and hashes stay in memory
 SET work_mem = '64MB'
-AS $$
-  -- kpi.cart_journey_carts($1, $2), spelled out so that its rows stream into one pass of
-  -- aggregates (per stage: a FILTER of the same rows) instead of being stored and read 8 times
-  WITH j AS (
-    SELECT f.created_at, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at, f.sent3_at, f.first_sent_at,
-           f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered, f.recovered_at, f.recovered_cents
-    FROM public.cart_journey_facts f
-    WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
-    UNION ALL
-    SELECT r.created_at, r.subtotal_cents, r.abandoned_at, r.sent1_at, r.sent2_at, r.sent3_at, r.first_sent_at,
-           r.first_opened_at, r.opened_after_sent_at, r.first_clicked_at, r.recovered, r.recovered_at, r.recovered_cents
-    FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
-                                                WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
-  ), a AS (
-    SELECT count(*) AS n1, sum(j.subtotal_cents) AS c1,
-           count(*) FILTER (WHERE j.abandoned_at IS NOT NULL) AS n2,
-           sum(j.subtotal_cents) FILTER (WHERE j.abandoned_at IS NOT NULL) AS c2,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.abandoned_at - j.created_at)::float8)
-             FILTER (WHERE j.abandoned_at IS NOT NULL) / 3600.0 AS m2,
-           count(*) FILTER (WHERE j.sent1_at IS NOT NULL) AS n3,
-           sum(j.subtotal_cents) FILTER (WHERE j.sent1_at IS NOT NULL) AS c3,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent1_at - j.abandoned_at)::float8)
-             FILTER (WHERE j.sent1_at IS NOT NULL) / 3600.0 AS m3,
-           count(*) FILTER (WHERE j.sent2_at IS NOT NULL) AS n4,
-           sum(j.subtotal_cents) FILTER (WHERE j.sent2_at IS NOT NULL) AS c4,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent2_at - j.sent1_at)::float8)
-             FILTER (WHERE j.sent2_at IS NOT NULL) / 3600.0 AS m4,
-           count(*) FILTER (WHERE j.sent3_at IS NOT NULL) AS n5,
-           sum(j.subtotal_cents) FILTER (WHERE j.sent3_at IS NOT NULL) AS c5,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent3_at - j.sent2_at)::float8)
-             FILTER (WHERE j.sent3_at IS NOT NULL) / 3600.0 AS m5,
-           count(*) FILTER (WHERE j.first_opened_at IS NOT NULL) AS n6,
-           sum(j.subtotal_cents) FILTER (WHERE j.first_opened_at IS NOT NULL) AS c6,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.first_opened_at - j.opened_after_sent_at)::float8)
-             FILTER (WHERE j.first_opened_at IS NOT NULL) / 3600.0 AS m6,
-           count(*) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS n7,
-           sum(j.subtotal_cents) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS c7,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.first_clicked_at - coalesce(j.first_opened_at, j.first_sent_at))::float8)
-             FILTER (WHERE j.first_clicked_at IS NOT NULL) / 3600.0 AS m7,
-           count(*) FILTER (WHERE j.recovered) AS n8,
-           sum(j.recovered_cents) FILTER (WHERE j.recovered) AS c8,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.recovered_at - coalesce(j.first_clicked_at, j.first_opened_at, j.first_sent_at))::float8)
-             FILTER (WHERE j.recovered) / 3600.0 AS m8
-    FROM j
-  )
-  SELECT s.n, s.stage, s.carts, kpi.rate(s.carts, a.n1), kpi.money(coalesce(s.cents, 0)), round(s.med::numeric, 2)
-  FROM a CROSS JOIN LATERAL (VALUES
-    (1, 'cart_created', a.n1, a.c1, NULL::float8), (2, 'abandoned', a.n2, a.c2, a.m2), (3, 'email_1_sent', a.n3, a.c3, a.m3),
-    (4, 'email_2_sent', a.n4, a.c4, a.m4), (5, 'email_3_sent', a.n5, a.c5, a.m5), (6, 'opened', a.n6, a.c6, a.m6),
-    (7, 'clicked', a.n7, a.c7, a.m7), (8, 'recovered', a.n8, a.c8, a.m8)) s(n, stage, carts, cents, med)
-  ORDER BY s.n
-$$;
+AS $f$
+DECLARE
+  whole_from timestamptz;
+  whole_to timestamptz;
+  -- per stage 1..8: carts, cents; per stage 2..8: carts with a duration, their median
+  st_carts bigint[];
+  st_cents numeric[];
+  st_timed bigint[];
+  st_med float8[] := ARRAY[NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL]::float8[];
+  d2 float8[]; d3 float8[]; d4 float8[]; d5 float8[]; d6 float8[]; d7 float8[]; d8 float8[];
+  others float8[];
+  vals float8[];
+  total bigint;
+  lo bigint;
+  hi bigint;
+  -- the duration each median sorts by, and the rows that have one (0220's index predicates)
+  expr text[] := ARRAY[
+    NULL,
+    'extract(epoch FROM f.abandoned_at - f.created_at)::float8',
+    'extract(epoch FROM f.sent1_at - f.abandoned_at)::float8',
+    'extract(epoch FROM f.sent2_at - f.sent1_at)::float8',
+    'extract(epoch FROM f.sent3_at - f.sent2_at)::float8',
+    'extract(epoch FROM f.first_opened_at - f.opened_after_sent_at)::float8',
+    'extract(epoch FROM f.first_clicked_at - coalesce(f.first_opened_at, f.first_sent_at))::float8',
+    'extract(epoch FROM f.recovered_at - coalesce(f.first_clicked_at, f.first_opened_at, f.first_sent_at))::float8'];
+  pred text[] := ARRAY[
+    NULL,
+    'f.abandoned_at IS NOT NULL',
+    'f.sent1_at IS NOT NULL AND f.abandoned_at IS NOT NULL',
+    'f.sent2_at IS NOT NULL AND f.sent1_at IS NOT NULL',
+    'f.sent3_at IS NOT NULL AND f.sent2_at IS NOT NULL',
+    'f.first_opened_at IS NOT NULL AND f.opened_after_sent_at IS NOT NULL',
+    'f.first_clicked_at IS NOT NULL AND coalesce(f.first_opened_at, f.first_sent_at) IS NOT NULL',
+    'f.recovered AND f.recovered_at IS NOT NULL AND coalesce(f.first_clicked_at, f.first_opened_at, f.first_sent_at) IS NOT NULL'];
+  -- every cart of the range read row by row
+  by_rows text := $q$
+    -- kpi.cart_journey_carts($1, $2), spelled out so that its rows stream into one pass of
+    -- aggregates (per stage: a FILTER of the same rows) instead of being stored and read 8 times
+    WITH j AS (
+      SELECT f.created_at, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at, f.sent3_at, f.first_sent_at,
+             f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered, f.recovered_at, f.recovered_cents
+      FROM public.cart_journey_facts f
+      WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
+      UNION ALL
+      SELECT r.created_at, r.subtotal_cents, r.abandoned_at, r.sent1_at, r.sent2_at, r.sent3_at, r.first_sent_at,
+             r.first_opened_at, r.opened_after_sent_at, r.first_clicked_at, r.recovered, r.recovered_at, r.recovered_cents
+      FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
+                                                  WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
+    ), a AS (
+      SELECT count(*) AS n1, sum(j.subtotal_cents) AS c1,
+             count(*) FILTER (WHERE j.abandoned_at IS NOT NULL) AS n2,
+             sum(j.subtotal_cents) FILTER (WHERE j.abandoned_at IS NOT NULL) AS c2,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.abandoned_at - j.created_at)::float8)
+               FILTER (WHERE j.abandoned_at IS NOT NULL) / 3600.0 AS m2,
+             count(*) FILTER (WHERE j.sent1_at IS NOT NULL) AS n3,
+             sum(j.subtotal_cents) FILTER (WHERE j.sent1_at IS NOT NULL) AS c3,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent1_at - j.abandoned_at)::float8)
+               FILTER (WHERE j.sent1_at IS NOT NULL) / 3600.0 AS m3,
+             count(*) FILTER (WHERE j.sent2_at IS NOT NULL) AS n4,
+             sum(j.subtotal_cents) FILTER (WHERE j.sent2_at IS NOT NULL) AS c4,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent2_at - j.sent1_at)::float8)
+               FILTER (WHERE j.sent2_at IS NOT NULL) / 3600.0 AS m4,
+             count(*) FILTER (WHERE j.sent3_at IS NOT NULL) AS n5,
+             sum(j.subtotal_cents) FILTER (WHERE j.sent3_at IS NOT NULL) AS c5,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.sent3_at - j.sent2_at)::float8)
+               FILTER (WHERE j.sent3_at IS NOT NULL) / 3600.0 AS m5,
+             count(*) FILTER (WHERE j.first_opened_at IS NOT NULL) AS n6,
+             sum(j.subtotal_cents) FILTER (WHERE j.first_opened_at IS NOT NULL) AS c6,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.first_opened_at - j.opened_after_sent_at)::float8)
+               FILTER (WHERE j.first_opened_at IS NOT NULL) / 3600.0 AS m6,
+             count(*) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS n7,
+             sum(j.subtotal_cents) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS c7,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.first_clicked_at - coalesce(j.first_opened_at, j.first_sent_at))::float8)
+               FILTER (WHERE j.first_clicked_at IS NOT NULL) / 3600.0 AS m7,
+             count(*) FILTER (WHERE j.recovered) AS n8,
+             sum(j.recovered_cents) FILTER (WHERE j.recovered) AS c8,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.recovered_at - coalesce(j.first_clicked_at, j.first_opened_at, j.first_sent_at))::float8)
+               FILTER (WHERE j.recovered) / 3600.0 AS m8
+      FROM j
+    )
+    SELECT s.n, s.stage, s.carts, kpi.rate(s.carts, a.n1), kpi.money(coalesce(s.cents, 0)), round(s.med::numeric, 2)
+    FROM a CROSS JOIN LATERAL (VALUES
+      (1, 'cart_created', a.n1, a.c1, NULL::float8), (2, 'abandoned', a.n2, a.c2, a.m2), (3, 'email_1_sent', a.n3, a.c3, a.m3),
+      (4, 'email_2_sent', a.n4, a.c4, a.m4), (5, 'email_3_sent', a.n5, a.c5, a.m5), (6, 'opened', a.n6, a.c6, a.m6),
+      (7, 'clicked', a.n7, a.c7, a.m7), (8, 'recovered', a.n8, a.c8, a.m8)) s(n, stage, carts, cents, med)
+    ORDER BY s.n
+  $q$;
+BEGIN
+  IF isfinite(from_ts) AND isfinite(to_ts) THEN
+    SELECT w.whole_from, w.whole_to INTO whole_from, whole_to FROM kpi.whole_days_span(from_ts, to_ts) w;
+  END IF;
+  IF whole_from IS NULL OR whole_to - whole_from < INTERVAL '60 days' THEN
+    -- EXECUTE plans with the range's values (index ranges of the instants, not a generic plan).
+    RETURN QUERY EXECUTE by_rows USING from_ts, to_ts;
+    RETURN;
+  END IF;
+
+  -- The range's carts outside the grid, as the short path reads them: kept rows before their
+  -- horizon of the edge days and of the whole days with horizon on or after their end (by the
+  -- horizon index), and the carts followed live. Their counts, values and sorted durations.
+  EXECUTE $q$
+    WITH j AS (
+      SELECT f.created_at, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at, f.sent3_at, f.first_sent_at,
+             f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered, f.recovered_at, f.recovered_cents
+      FROM public.cart_journey_facts f
+      WHERE f.created_at >= $1 AND f.created_at < $3 AND f.horizon < $2
+      UNION ALL
+      SELECT f.created_at, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at, f.sent3_at, f.first_sent_at,
+             f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered, f.recovered_at, f.recovered_cents
+      FROM public.cart_journey_facts f
+      WHERE f.created_at >= $4 AND f.created_at < $2 AND f.horizon < $2
+      UNION ALL
+      SELECT f.created_at, f.subtotal_cents, f.abandoned_at, f.sent1_at, f.sent2_at, f.sent3_at, f.first_sent_at,
+             f.first_opened_at, f.opened_after_sent_at, f.first_clicked_at, f.recovered, f.recovered_at, f.recovered_cents
+      FROM public.cart_journey_facts f
+      WHERE f.created_at >= $3 AND f.created_at < $4 AND f.horizon >= $4 AND f.horizon < $2
+      UNION ALL
+      SELECT r.created_at, r.subtotal_cents, r.abandoned_at, r.sent1_at, r.sent2_at, r.sent3_at, r.first_sent_at,
+             r.first_opened_at, r.opened_after_sent_at, r.first_clicked_at, r.recovered, r.recovered_at, r.recovered_cents
+      FROM public.cart_journey_rows($1, $2, ARRAY(SELECT f.cart_id FROM public.cart_journey_facts f
+                                                  WHERE f.created_at >= $1 AND f.created_at < $2 AND f.horizon >= $2)) r
+    ), g AS (
+      SELECT coalesce(sum(g.carts), 0)::bigint AS carts, coalesce(sum(g.cents), 0) AS cents,
+             coalesce(sum(g.n_abandoned), 0)::bigint AS n2, coalesce(sum(g.cents_abandoned), 0) AS c2,
+             coalesce(sum(g.n_email1), 0)::bigint AS n3, coalesce(sum(g.cents_email1), 0) AS c3, coalesce(sum(g.timed_email1), 0)::bigint AS k3,
+             coalesce(sum(g.n_email2), 0)::bigint AS n4, coalesce(sum(g.cents_email2), 0) AS c4, coalesce(sum(g.timed_email2), 0)::bigint AS k4,
+             coalesce(sum(g.n_email3), 0)::bigint AS n5, coalesce(sum(g.cents_email3), 0) AS c5, coalesce(sum(g.timed_email3), 0)::bigint AS k5,
+             coalesce(sum(g.n_opened), 0)::bigint AS n6, coalesce(sum(g.cents_opened), 0) AS c6, coalesce(sum(g.timed_opened), 0)::bigint AS k6,
+             coalesce(sum(g.n_clicked), 0)::bigint AS n7, coalesce(sum(g.cents_clicked), 0) AS c7, coalesce(sum(g.timed_clicked), 0)::bigint AS k7,
+             coalesce(sum(g.n_recovered), 0)::bigint AS n8, coalesce(sum(g.cents_recovered), 0) AS c8,
+             coalesce(sum(g.timed_recovered), 0)::bigint AS k8
+      FROM public.cart_journey_cells g
+      WHERE g.time >= $3 AND g.time < $4 AND g.horizon_before <= $4
+    ), o AS (
+      SELECT count(*) AS n1, coalesce(sum(j.subtotal_cents), 0) AS c1,
+             count(*) FILTER (WHERE j.abandoned_at IS NOT NULL) AS n2,
+             coalesce(sum(j.subtotal_cents) FILTER (WHERE j.abandoned_at IS NOT NULL), 0) AS c2,
+             array_agg(x.d2 ORDER BY x.d2) FILTER (WHERE x.d2 IS NOT NULL) AS d2,
+             count(*) FILTER (WHERE j.sent1_at IS NOT NULL) AS n3,
+             coalesce(sum(j.subtotal_cents) FILTER (WHERE j.sent1_at IS NOT NULL), 0) AS c3,
+             array_agg(x.d3 ORDER BY x.d3) FILTER (WHERE x.d3 IS NOT NULL) AS d3,
+             count(*) FILTER (WHERE j.sent2_at IS NOT NULL) AS n4,
+             coalesce(sum(j.subtotal_cents) FILTER (WHERE j.sent2_at IS NOT NULL), 0) AS c4,
+             array_agg(x.d4 ORDER BY x.d4) FILTER (WHERE x.d4 IS NOT NULL) AS d4,
+             count(*) FILTER (WHERE j.sent3_at IS NOT NULL) AS n5,
+             coalesce(sum(j.subtotal_cents) FILTER (WHERE j.sent3_at IS NOT NULL), 0) AS c5,
+             array_agg(x.d5 ORDER BY x.d5) FILTER (WHERE x.d5 IS NOT NULL) AS d5,
+             count(*) FILTER (WHERE j.first_opened_at IS NOT NULL) AS n6,
+             coalesce(sum(j.subtotal_cents) FILTER (WHERE j.first_opened_at IS NOT NULL), 0) AS c6,
+             array_agg(x.d6 ORDER BY x.d6) FILTER (WHERE x.d6 IS NOT NULL) AS d6,
+             count(*) FILTER (WHERE j.first_clicked_at IS NOT NULL) AS n7,
+             coalesce(sum(j.subtotal_cents) FILTER (WHERE j.first_clicked_at IS NOT NULL), 0) AS c7,
+             array_agg(x.d7 ORDER BY x.d7) FILTER (WHERE x.d7 IS NOT NULL) AS d7,
+             count(*) FILTER (WHERE j.recovered) AS n8,
+             coalesce(sum(j.recovered_cents) FILTER (WHERE j.recovered), 0) AS c8,
+             array_agg(x.d8 ORDER BY x.d8) FILTER (WHERE x.d8 IS NOT NULL) AS d8
+      FROM j
+      CROSS JOIN LATERAL (SELECT
+        CASE WHEN j.abandoned_at IS NOT NULL THEN extract(epoch FROM j.abandoned_at - j.created_at)::float8 END AS d2,
+        CASE WHEN j.sent1_at IS NOT NULL THEN extract(epoch FROM j.sent1_at - j.abandoned_at)::float8 END AS d3,
+        CASE WHEN j.sent2_at IS NOT NULL THEN extract(epoch FROM j.sent2_at - j.sent1_at)::float8 END AS d4,
+        CASE WHEN j.sent3_at IS NOT NULL THEN extract(epoch FROM j.sent3_at - j.sent2_at)::float8 END AS d5,
+        CASE WHEN j.first_opened_at IS NOT NULL THEN extract(epoch FROM j.first_opened_at - j.opened_after_sent_at)::float8 END AS d6,
+        CASE WHEN j.first_clicked_at IS NOT NULL
+             THEN extract(epoch FROM j.first_clicked_at - coalesce(j.first_opened_at, j.first_sent_at))::float8 END AS d7,
+        CASE WHEN j.recovered
+             THEN extract(epoch FROM j.recovered_at - coalesce(j.first_clicked_at, j.first_opened_at, j.first_sent_at))::float8 END AS d8) x
+    )
+    SELECT ARRAY[o.n1 + g.carts, o.n2 + g.n2, o.n3 + g.n3, o.n4 + g.n4, o.n5 + g.n5, o.n6 + g.n6, o.n7 + g.n7, o.n8 + g.n8],
+           ARRAY[o.c1 + g.cents, o.c2 + g.c2, o.c3 + g.c3, o.c4 + g.c4, o.c5 + g.c5, o.c6 + g.c6, o.c7 + g.c7, o.c8 + g.c8],
+           ARRAY[NULL, g.n2, g.k3, g.k4, g.k5, g.k6, g.k7, g.k8]::bigint[],
+           o.d2, o.d3, o.d4, o.d5, o.d6, o.d7, o.d8
+    FROM o CROSS JOIN g
+  $q$ INTO st_carts, st_cents, st_timed, d2, d3, d4, d5, d6, d7, d8 USING from_ts, to_ts, whole_from, whole_to;
+
+  -- Each median as percentile_cont(0.5) takes it: the values at ranks floor and ceil of
+  -- (count − 1) / 2 and the interpolation between them (lo + fraction × (hi − lo)).
+  FOR s IN 2..8 LOOP
+    others := coalesce(CASE s WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 WHEN 6 THEN d6 WHEN 7 THEN d7 ELSE d8 END,
+                       ARRAY[]::float8[]);
+    total := st_timed[s] + cardinality(others);
+    CONTINUE WHEN total = 0;
+    lo := floor(0.5::float8 * (total - 1));
+    hi := ceil(0.5::float8 * (total - 1));
+    EXECUTE format($w$
+      SELECT array_agg(v.x ORDER BY v.x) FROM (
+        SELECT v.x FROM (
+          (SELECT %s AS x FROM public.cart_journey_facts f
+           WHERE %s AND f.created_at >= $1 AND f.created_at < $2 AND f.horizon < $2
+           ORDER BY 1 LIMIT $3)
+          UNION ALL
+          SELECT u.x FROM unnest($4) u(x)
+        ) v ORDER BY v.x OFFSET $5 LIMIT $6
+      ) v
+    $w$, expr[s], pred[s]) INTO vals USING whole_from, whole_to, hi + 1, others, lo, hi - lo + 1;
+    IF cardinality(vals) IS DISTINCT FROM hi - lo + 1 THEN
+      -- the grid and the indexes disagree (never expected): the row-by-row answer stands
+      RAISE WARNING 'kpi.cart_journey(%, %): stage % counts % timed carts but its index walk disagrees; read row by row', from_ts, to_ts, s, total;
+      RETURN QUERY EXECUTE by_rows USING from_ts, to_ts;
+      RETURN;
+    END IF;
+    st_med[s] := vals[1] + ((0.5::float8 * (total - 1) - lo) * (vals[cardinality(vals)] - vals[1]));
+  END LOOP;
+
+  RETURN QUERY
+  SELECT x.no, x.name, x.n, kpi.rate(x.n, st_carts[1]), kpi.money(x.cents), round((x.med / 3600.0)::numeric, 2)
+  FROM (VALUES
+    (1, 'cart_created', st_carts[1], st_cents[1], NULL::float8), (2, 'abandoned', st_carts[2], st_cents[2], st_med[2]), (3, 'email_1_sent', st_carts[3], st_cents[3], st_med[3]),
+    (4, 'email_2_sent', st_carts[4], st_cents[4], st_med[4]), (5, 'email_3_sent', st_carts[5], st_cents[5], st_med[5]), (6, 'opened', st_carts[6], st_cents[6], st_med[6]),
+    (7, 'clicked', st_carts[7], st_cents[7], st_med[7]), (8, 'recovered', st_carts[8], st_cents[8], st_med[8])) x(no, name, n, cents, med)
+  ORDER BY x.no;
+END
+$f$;
 
 -- ------------------------------------------------------------------ recovery by segment
 -- The carts of kpi.cart_journey_carts_in(from_ts − 7 days, to_ts, ...) whose first recovery email
