@@ -39,28 +39,79 @@ GROUP BY d.sent_day;
 -- As cart_recovery, for the carts whose recovery email was sent in [from_ts, to_ts). Every
 -- recovery campaign is listed (0 where it sent nothing in the range). Campaigns carry one total
 -- cost, not a cost per day, so campaign_cost and recovery_roi use the campaign's whole cost.
+-- A range with whole local days reads their per-day totals (recovery_emailed_daily, 0110, by the
+-- email's local day) and the carts near its ends row by row: those of the range whose local day
+-- is not one of the whole days, less those of the whole days sent outside the range (none but
+-- where a time zone's clock change makes a local day begin before the previous one ends). A
+-- local day's emails lie within a day and a half of its nominal midnights.
 CREATE FUNCTION kpi.cart_recovery_range(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (
   campaign_id text, campaign_name text, recovery_step smallint, variant text, carts_emailed bigint,
   carts_recovered bigint, recovery_rate numeric, recovered_revenue numeric, campaign_cost numeric, recovery_roi numeric
 )
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
-AS $$
-  SELECT k.campaign_id, k.name, k.recovery_step, k.variant,
-         count(r.cart_id),
-         count(r.cart_id) FILTER (WHERE r.recovered),
-         kpi.rate(count(r.cart_id) FILTER (WHERE r.recovered), count(r.cart_id)),
-         kpi.money(coalesce(sum(r.recovered_cents), 0)),
-         kpi.money(k.cost_cents),
-         round(coalesce(sum(r.recovered_cents), 0) / NULLIF(k.cost_cents, 0)::numeric, 4)
-  FROM public.campaigns k
-  LEFT JOIN kpi.cart_recovery_carts r
-         ON r.recovery_campaign_id = k.campaign_id AND r.recovery_email_sent_at >= $1 AND r.recovery_email_sent_at < $2
-  WHERE k.kind = 'cart_recovery'
-  GROUP BY k.campaign_id, k.name, k.recovery_step, k.variant, k.cost_cents
-  ORDER BY k.recovery_step, k.variant, k.campaign_id
-$$;
+AS $f$
+DECLARE
+  whole_from timestamptz;
+  whole_to timestamptz;
+BEGIN
+  IF isfinite(from_ts) AND isfinite(to_ts) THEN
+    SELECT w.whole_from, w.whole_to INTO whole_from, whole_to FROM kpi.whole_days_span(from_ts, to_ts) w;
+  END IF;
+  IF whole_from IS NULL OR whole_to - whole_from < INTERVAL '2 days' THEN
+    RETURN QUERY EXECUTE $q$
+      SELECT k.campaign_id, k.name, k.recovery_step, k.variant,
+             count(r.cart_id),
+             count(r.cart_id) FILTER (WHERE r.recovered),
+             kpi.rate(count(r.cart_id) FILTER (WHERE r.recovered), count(r.cart_id)),
+             kpi.money(coalesce(sum(r.recovered_cents), 0)),
+             kpi.money(k.cost_cents),
+             round(coalesce(sum(r.recovered_cents), 0) / NULLIF(k.cost_cents, 0)::numeric, 4)
+      FROM public.campaigns k
+      LEFT JOIN kpi.cart_recovery_carts r
+             ON r.recovery_campaign_id = k.campaign_id AND r.recovery_email_sent_at >= $1 AND r.recovery_email_sent_at < $2
+      WHERE k.kind = 'cart_recovery'
+      GROUP BY k.campaign_id, k.name, k.recovery_step, k.variant, k.cost_cents
+      ORDER BY k.recovery_step, k.variant, k.campaign_id
+    $q$ USING from_ts, to_ts;
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE $q$
+    WITH t AS (
+      SELECT d.campaign_id, sum(d.carts_emailed) AS emailed, sum(d.carts_recovered) AS recovered, sum(d.recovered_cents) AS cents
+      FROM public.recovery_emailed_daily d
+      WHERE d.sent_day >= $5 AND d.sent_day <= $6
+      GROUP BY d.campaign_id
+      UNION ALL
+      SELECT r.campaign_id, count(*), count(*) FILTER (WHERE r.recovered), sum(r.recovered_cents)
+      FROM public.recovery_emailed_carts r
+      WHERE ((r.sent_at >= $1 AND r.sent_at < $3 + INTERVAL '36 hours') OR (r.sent_at >= $4 - INTERVAL '36 hours' AND r.sent_at < $2))
+        AND r.sent_at >= $1 AND r.sent_at < $2 AND NOT (r.sent_day >= $5 AND r.sent_day <= $6)
+      GROUP BY r.campaign_id
+      UNION ALL
+      SELECT r.campaign_id, -count(*), -count(*) FILTER (WHERE r.recovered), -sum(r.recovered_cents)
+      FROM public.recovery_emailed_carts r
+      WHERE ((r.sent_at >= $3 - INTERVAL '36 hours' AND r.sent_at < $1) OR (r.sent_at >= $2 AND r.sent_at < $4 + INTERVAL '36 hours'))
+        AND r.sent_day >= $5 AND r.sent_day <= $6
+      GROUP BY r.campaign_id
+    ), c AS (
+      SELECT t.campaign_id, sum(t.emailed)::bigint AS emailed, sum(t.recovered)::bigint AS recovered, sum(t.cents) AS cents
+      FROM t GROUP BY t.campaign_id
+    )
+    SELECT k.campaign_id, k.name, k.recovery_step, k.variant,
+           coalesce(c.emailed, 0), coalesce(c.recovered, 0),
+           kpi.rate(coalesce(c.recovered, 0), coalesce(c.emailed, 0)),
+           kpi.money(coalesce(c.cents, 0)),
+           kpi.money(k.cost_cents),
+           round(coalesce(c.cents, 0) / NULLIF(k.cost_cents, 0)::numeric, 4)
+    FROM public.campaigns k
+    LEFT JOIN c ON c.campaign_id = k.campaign_id
+    WHERE k.kind = 'cart_recovery'
+    ORDER BY k.recovery_step, k.variant, k.campaign_id
+  $q$ USING from_ts, to_ts, whole_from, whole_to, kpi.local_day(whole_from), kpi.local_day(whole_to) - 1;
+END
+$f$;
 
 -- ------------------------------------------------------------------ cart journey
 -- The abandoned-cart journey, recovery by segment and email step, the ROI of a range, and the
@@ -452,9 +503,13 @@ CREATE FUNCTION kpi.recovery_roi_range(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (campaign_id text, campaign_name text, recovery_step smallint, campaign_cost numeric, campaign_days int,
                cost_per_day numeric, days_in_range int, cost_in_range numeric, carts_recovered bigint,
                recovered_revenue numeric, recovery_roi numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
-AS $$
+AS $f$
+BEGIN
+  -- EXECUTE plans with the range's values: the carts followed live (horizon at or after to_ts)
+  -- are then found by the horizon index, not by reading the creation index over the range.
+  RETURN QUERY EXECUTE $q$
   WITH ends AS (
     -- first and last email of each campaign: index ends of the trigger-kept email copies (0110)
     SELECT k.campaign_id, k.name, k.recovery_step, k.cost_cents, k.started_at,
@@ -519,7 +574,9 @@ AS $$
          round(coalesce(r.cents, 0) / 100.0 / NULLIF(d.cost_cents / 100.0 * d.n_in / NULLIF(d.n, 0), 0), 4)
   FROM days d LEFT JOIN rec r ON r.campaign_id = d.campaign_id
   ORDER BY d.recovery_step, d.campaign_id
-$$;
+  $q$ USING from_ts, to_ts;
+END
+$f$;
 
 -- ------------------------------------------------------------------ products
 -- SKUs in the abandoned carts created in the range (cart lines): carts, units, value (line
