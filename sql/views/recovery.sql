@@ -220,6 +220,21 @@ AS $$
   WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
 $$;
 
+-- The span of whole local days a long range reads from the grid (see recovery_first_emailed_rest);
+-- NULL for a range read whole as kpi.recovery_first_emailed_carts gives it: an unbounded one, or
+-- one shorter than 60 days (its carts cost less than the grid's cells and edges).
+CREATE FUNCTION kpi.recovery_grid_span(from_ts timestamptz, to_ts timestamptz, OUT whole_from timestamptz, OUT whole_to timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
+  IF isfinite(from_ts) AND isfinite(to_ts) AND to_ts - from_ts >= INTERVAL '60 days' THEN
+    SELECT w.whole_from, w.whole_to INTO whole_from, whole_to
+    FROM kpi.whole_days_span(greatest(from_ts, (from_ts - INTERVAL '7 days') + INTERVAL '168 hours'), to_ts) w;
+  END IF;
+END
+$$;
+
 -- Long ranges of recovery_by_segment and recovery_by_email_step take the first-emailed carts of
 -- their whole local days [whole_from, whole_to) from the grid of kept rows (0210: a finite horizon,
 -- the first email less than 7 × 24 hours after creation and not before it), the cells whose
@@ -230,14 +245,17 @@ $$;
 -- kpi.recovery_first_emailed_carts(from_ts, to_ts), each once: kept rows (horizon < to_ts) first
 -- emailed at the range's edges, kept rows of the span counted in the grid but with a horizon on or
 -- after whole_to, kept rows of the span the grid does not count, and (live = true) the carts
--- followed live as there (horizon on or after to_ts, infinity included).
-CREATE FUNCTION kpi.recovery_first_emailed_rest(from_ts timestamptz, to_ts timestamptz, whole_from timestamptz, whole_to timestamptz)
+-- followed live as there (horizon on or after to_ts, infinity included). Without a span (a
+-- short or unbounded range) that is every cart of kpi.recovery_first_emailed_carts.
+CREATE FUNCTION kpi.recovery_first_emailed_rest(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (cart_id text, customer_id text, customer_type text, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
                recovered boolean, recovered_cents bigint, recovered_step smallint, live boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
+DECLARE
+  span record := kpi.recovery_grid_span(from_ts, to_ts);
 BEGIN
   -- EXECUTE plans with the range's values (index ranges of the instants, not a generic plan).
   RETURN QUERY EXECUTE $q$
@@ -275,22 +293,7 @@ BEGIN
            SELECT f.cart_id FROM public.cart_journey_facts f
            WHERE f.created_at >= $5 AND f.created_at < $2 AND f.horizon >= $2)) r
     WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
-  $q$ USING from_ts, to_ts, whole_from, whole_to, from_ts - INTERVAL '7 days';
-END
-$$;
-
--- The span of whole local days a long range reads from the grid (see recovery_first_emailed_rest);
--- NULL for a range read whole as kpi.recovery_first_emailed_carts gives it: an unbounded one, or
--- one shorter than 60 days (its carts cost less than the grid's cells and edges).
-CREATE FUNCTION kpi.recovery_grid_span(from_ts timestamptz, to_ts timestamptz, OUT whole_from timestamptz, OUT whole_to timestamptz)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, public
-AS $$
-BEGIN
-  IF isfinite(from_ts) AND isfinite(to_ts) AND to_ts - from_ts >= INTERVAL '60 days' THEN
-    SELECT w.whole_from, w.whole_to INTO whole_from, whole_to
-    FROM kpi.whole_days_span(greatest(from_ts, (from_ts - INTERVAL '7 days') + INTERVAL '168 hours'), to_ts) w;
-  END IF;
+  $q$ USING from_ts, to_ts, coalesce(span.whole_from, to_ts), coalesce(span.whole_to, to_ts), from_ts - INTERVAL '7 days';
 END
 $$;
 
@@ -325,7 +328,7 @@ BEGIN
                               LIMIT grid_carts + 1) v) <= grid_carts THEN
       RETURN QUERY EXECUTE $q$
         WITH o AS MATERIALIZED (
-          SELECT * FROM kpi.recovery_first_emailed_rest($1, $2, $3, $4)
+          SELECT * FROM kpi.recovery_first_emailed_rest($1, $2)
         ), g AS MATERIALIZED (
           SELECT g.customer_type, sum(g.carts) AS n, sum(g.carts_recovered) AS r, sum(g.recovered_cents) AS c,
                  sum(g.sent1) AS n1, sum(g.recovered1) AS r1, sum(g.recovered1_cents) AS c1,
@@ -447,7 +450,7 @@ BEGIN
       SELECT 'email_' || x.step, sum(x.n)::bigint, sum(x.r)::bigint, kpi.rate(sum(x.r), sum(x.n)), kpi.money(coalesce(sum(x.c), 0))
       FROM (SELECT x.step, count(*) AS n, count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step) AS r,
                    coalesce(sum(j.recovered_cents) FILTER (WHERE j.recovered AND j.recovered_step = x.step), 0) AS c
-            FROM kpi.recovery_first_emailed_rest($1, $2, $3, $4) j
+            FROM kpi.recovery_first_emailed_rest($1, $2) j
             CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
             WHERE x.at IS NOT NULL
             GROUP BY x.step

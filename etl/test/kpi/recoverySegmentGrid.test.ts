@@ -134,6 +134,13 @@ async function expectSameAsDefinition(db: TestDb): Promise<void> {
         const step = await db.query<Row>(STEP('kpi.recovery_by_email_step'), [from, to]);
         const stepRef = await db.query<Row>(STEP('public.recovery_by_email_step_ref'), [from, to]);
         expect({ zone, from, to, rows: step.rows }).toEqual({ zone, from, to, rows: stepRef.rows });
+        const span = await db.query<Row>(`SELECT whole_from IS NULL AS none FROM kpi.recovery_grid_span($1, $2)`, [from, to]);
+        if (span.rows[0]!.none === true) {
+          // without a span the rest is every cart of the definition
+          const rest = await db.query<Row>(`SELECT to_jsonb(r) - 'live' AS r FROM kpi.recovery_first_emailed_rest($1, $2) r ORDER BY 1`, [from, to]);
+          const all = await db.query<Row>(`SELECT to_jsonb(r) AS r FROM kpi.recovery_first_emailed_carts($1, $2) r ORDER BY 1`, [from, to]);
+          expect({ zone, from, to, rows: rest.rows }).toEqual({ zone, from, to, rows: all.rows });
+        }
       }
     }
   } finally {
