@@ -95,7 +95,7 @@ const RECOUNT = `
   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
 const GRID = `SELECT * FROM recovery_segment_cells ORDER BY 1, 2, 3`;
 
-// Long ranges (60 days or more) take the grid; from local midnights and mid-day, to local
+// Long ranges (28 days or more) take the grid; from local midnights and mid-day, to local
 // midnights, mid-day (before a horizon) and now-like instants, past both ends of the data,
 // unbounded. 2026-03-10 04:00Z is the local midnight after the change to EDT (03-08): a week
 // before it is 167 hours in New York.
@@ -105,6 +105,7 @@ const RANGES: Array<[string, string]> = [
   ['2026-03-10T04:00:00Z', '2026-06-01T16:30:00Z'],
   ['2026-02-01T05:00:00Z', '2026-04-10T10:00:00Z'],
   ['2026-04-20T04:00:00Z', '2026-06-25T04:00:00Z'],
+  ['2026-02-01T05:00:00Z', '2026-03-01T05:00:00Z'],
   ['2025-01-01T00:00:00Z', '2027-01-01T00:00:00Z'],
   [ago(150 * DAY), iso(NOW.getTime())],
   [ago(100 * DAY + 5 * HOUR), ago(30 * 60_000)],
