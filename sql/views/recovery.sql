@@ -439,59 +439,269 @@ AS $$
   WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
 $$;
 
+-- The span of whole local days a long range reads from the grid (see recovery_first_emailed_rest);
+-- NULL for a range read whole as kpi.recovery_first_emailed_carts gives it: an unbounded one, or
+-- one shorter than 28 days (its carts cost about what the grid's cells and edges cost: at a
+-- year of 1× history the grid reads cost ~2.5-3 ms from 14 days on, the plain read 2.6 ms at 14
+-- days, 3.5 ms at 30, 27 ms at 365).
+CREATE FUNCTION kpi.recovery_grid_span(from_ts timestamptz, to_ts timestamptz, OUT whole_from timestamptz, OUT whole_to timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
+  IF isfinite(from_ts) AND isfinite(to_ts) AND to_ts - from_ts >= INTERVAL '28 days' THEN
+    SELECT w.whole_from, w.whole_to INTO whole_from, whole_to
+    FROM kpi.whole_days_span(greatest(from_ts, (from_ts - INTERVAL '7 days') + INTERVAL '168 hours'), to_ts) w;
+  END IF;
+END
+$$;
+
+-- Long ranges of recovery_by_segment and recovery_by_email_step take the first-emailed carts of
+-- their whole local days [whole_from, whole_to) from the grid of kept rows (0210: a finite horizon,
+-- the first email less than 7 × 24 hours after creation and not before it), the cells whose
+-- horizon_before <= whole_to (horizon < to_ts: the kept row is the as-of-to_ts row). The span is
+-- taken from no earlier than (from_ts − 7 days) + 7 × 24 hours, so that every counted cart of it
+-- was created at or after from_ts − 7 days as the session's zone reckons it (a week across a
+-- change of clocks is an hour shorter or longer). This returns every other cart of
+-- kpi.recovery_first_emailed_carts(from_ts, to_ts), each once: kept rows (horizon < to_ts) first
+-- emailed at the range's edges, kept rows of the span counted in the grid but with a horizon on or
+-- after whole_to, kept rows of the span the grid does not count, and (live = true) the carts
+-- followed live as there (horizon on or after to_ts, infinity included). Without a span (a
+-- short or unbounded range) that is every cart of kpi.recovery_first_emailed_carts.
+CREATE FUNCTION kpi.recovery_first_emailed_rest(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (cart_id text, customer_id text, customer_type text, sent1_at timestamptz, sent2_at timestamptz, sent3_at timestamptz,
+               recovered boolean, recovered_cents bigint, recovered_step smallint, live boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public
+SET work_mem = '64MB'
+AS $$
+DECLARE
+  span record := kpi.recovery_grid_span(from_ts, to_ts);
+BEGIN
+  -- EXECUTE plans with the range's values (index ranges of the instants, not a generic plan).
+  RETURN QUERY EXECUTE $q$
+    SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
+           f.recovered_step, false
+    FROM public.cart_journey_facts f
+    WHERE f.first_sent_at >= $1 AND f.first_sent_at < $3
+      AND f.created_at >= $5 AND f.created_at < $2 AND f.horizon < $2
+    UNION ALL
+    SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
+           f.recovered_step, false
+    FROM public.cart_journey_facts f
+    WHERE f.first_sent_at >= $4 AND f.first_sent_at < $2
+      AND f.created_at >= $5 AND f.created_at < $2 AND f.horizon < $2
+    UNION ALL
+    -- counted in the grid, but the horizon is on or after the span's end (by the horizon index)
+    SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
+           f.recovered_step, false
+    FROM public.cart_journey_facts f
+    WHERE f.horizon >= $4 AND f.horizon < $2 AND f.created_at >= $5 AND f.created_at < $2
+      AND f.first_sent_at >= $3 AND f.first_sent_at < $4
+      AND f.first_sent_at >= f.created_at AND f.first_sent_at - f.created_at < INTERVAL '7 days'
+    UNION ALL
+    -- not counted in the grid (by its partial index)
+    SELECT f.cart_id, f.customer_id, f.customer_type, f.sent1_at, f.sent2_at, f.sent3_at, f.recovered, f.recovered_cents,
+           f.recovered_step, false
+    FROM public.cart_journey_facts f
+    WHERE f.first_sent_at IS NOT NULL AND (f.first_sent_at < f.created_at OR f.first_sent_at - f.created_at >= INTERVAL '7 days')
+      AND f.first_sent_at >= $3 AND f.first_sent_at < $4
+      AND f.created_at >= $5 AND f.created_at < $2 AND f.horizon < $2
+    UNION ALL
+    SELECT r.cart_id, r.customer_id, r.customer_type, r.sent1_at, r.sent2_at, r.sent3_at, r.recovered, r.recovered_cents,
+           r.recovered_step, true
+    FROM public.cart_journey_rows($5, $2, ARRAY(
+           SELECT f.cart_id FROM public.cart_journey_facts f
+           WHERE f.created_at >= $5 AND f.created_at < $2 AND f.horizon >= $2)) r
+    WHERE r.first_sent_at >= $1 AND r.first_sent_at < $2
+  $q$ USING from_ts, to_ts, coalesce(span.whole_from, to_ts), coalesce(span.whole_to, to_ts), from_ts - INTERVAL '7 days';
+END
+$$;
+
 -- Carts whose first recovery email was sent in [from_ts, to_ts) (outcomes known at to_ts), by
 -- dimension: customer_type (new / returning / guest when the cart was created), rfm_segment (the
 -- customer's RFM segment as of from_ts; not_scored = no valid order in the year before, guest =
 -- no customer) and email_step (carts sent that step; recovered = recovered by that step, i.e. it
 -- was the last email before the order).
+-- A long range sums the grid (0210) for its whole days and adds the rest of its carts
+-- (recovery_first_emailed_rest). Only customers with a valid order in the 365 days before
+-- from_ts can have a segment: their carts of the range are found by customer and scored; guest
+-- carts are those without a customer (customer_type 'guest' exactly then) and not_scored is the
+-- rest. When those customers' orders outnumber the range's emailed carts, the range's carts are
+-- read and scored as a short range's are, which then costs less.
 CREATE FUNCTION kpi.recovery_by_segment(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (dimension text, segment text, carts_emailed bigint, carts_recovered bigint, recovery_rate numeric, recovered_revenue numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 -- a year's carts: their sorts and hashes stay in memory
 SET work_mem = '64MB'
 AS $$
-  WITH j AS (
-    SELECT * FROM kpi.recovery_first_emailed_carts($1, $2)
-  ), rfm AS (
-    -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
-    -- rfm_customers_at($1) gives, without scoring and naming every customer)
-    SELECT s.customer_id, s.segment
-    FROM kpi.rfm_segment_of_customers($1, ARRAY(SELECT DISTINCT j.customer_id FROM j WHERE j.customer_id IS NOT NULL)) s
-  ),
-  steps AS (
-    SELECT j.cart_id, x.step, (j.recovered AND j.recovered_step = x.step) AS rec, j.recovered_cents
-    FROM j CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
-    WHERE x.at IS NOT NULL
-  ), rows AS (
-    SELECT 1 AS ord, 'customer_type' AS dimension, j.customer_type AS segment, j.recovered AS rec, j.recovered_cents AS cents FROM j
-    UNION ALL
-    SELECT 2, 'rfm_segment', CASE WHEN j.customer_id IS NULL THEN 'guest' ELSE coalesce(rfm.segment, 'not_scored') END, j.recovered, j.recovered_cents
-    FROM j LEFT JOIN rfm ON rfm.customer_id = j.customer_id
-    UNION ALL
-    SELECT 3, 'email_step', 'email_' || steps.step, steps.rec, steps.recovered_cents FROM steps
-  )
-  SELECT dimension, segment, count(*), count(*) FILTER (WHERE rec),
-         kpi.rate(count(*) FILTER (WHERE rec), count(*)),
-         kpi.money(coalesce(sum(cents) FILTER (WHERE rec), 0))
-  FROM rows GROUP BY ord, dimension, segment ORDER BY ord, segment
+DECLARE
+  span record;
+  grid_carts bigint;
+BEGIN
+  span := kpi.recovery_grid_span(from_ts, to_ts);
+  IF span.whole_from IS NOT NULL THEN
+    SELECT coalesce(sum(g.carts), 0) INTO grid_carts FROM public.recovery_segment_cells g
+    WHERE g.time >= span.whole_from AND g.time < span.whole_to AND g.horizon_before <= span.whole_to;
+    IF (SELECT count(*) FROM (SELECT 1 FROM public.customer_valid_orders v
+                              WHERE v.placed_at >= from_ts - INTERVAL '365 days' AND v.placed_at < from_ts
+                              LIMIT grid_carts + 1) v) <= grid_carts THEN
+      RETURN QUERY EXECUTE $q$
+        WITH o AS MATERIALIZED (
+          SELECT * FROM kpi.recovery_first_emailed_rest($1, $2)
+        ), g AS MATERIALIZED (
+          SELECT g.customer_type, sum(g.carts) AS n, sum(g.carts_recovered) AS r, sum(g.recovered_cents) AS c,
+                 sum(g.sent1) AS n1, sum(g.recovered1) AS r1, sum(g.recovered1_cents) AS c1,
+                 sum(g.sent2) AS n2, sum(g.recovered2) AS r2, sum(g.recovered2_cents) AS c2,
+                 sum(g.sent3) AS n3, sum(g.recovered3) AS r3, sum(g.recovered3_cents) AS c3
+          FROM public.recovery_segment_cells g
+          WHERE g.time >= $3 AND g.time < $4 AND g.horizon_before <= $4
+          GROUP BY g.customer_type
+        ), ct AS (
+          SELECT x.customer_type, sum(x.n) AS n, sum(x.r) AS r, sum(x.c) AS c
+          FROM (SELECT g.customer_type, g.n, g.r, g.c FROM g
+                UNION ALL
+                SELECT o.customer_type, count(*), count(*) FILTER (WHERE o.recovered),
+                       coalesce(sum(o.recovered_cents) FILTER (WHERE o.recovered), 0)
+                FROM o GROUP BY o.customer_type) x
+          GROUP BY x.customer_type
+        ), guest AS (
+          SELECT sum(x.n) AS n, sum(x.r) AS r, sum(x.c) AS c
+          FROM (SELECT g.n, g.r, g.c FROM g WHERE g.customer_type = 'guest'
+                UNION ALL
+                SELECT count(*), count(*) FILTER (WHERE o.recovered), coalesce(sum(o.recovered_cents) FILTER (WHERE o.recovered), 0)
+                FROM o WHERE o.customer_id IS NULL) x
+        ), mc AS MATERIALIZED (
+          -- the carts of the customers who can have a segment: by customer (kept rows before their
+          -- horizon), and those followed live
+          SELECT f.customer_id, f.recovered, f.recovered_cents
+          -- the year's orders by placed_at (a skip scan of the customer index walks every customer)
+          FROM (SELECT DISTINCT v.customer_id
+                FROM (SELECT v.customer_id FROM public.customer_valid_orders v WHERE v.placed_at >= $5 AND v.placed_at < $1 OFFSET 0) v) m
+          CROSS JOIN LATERAL (SELECT f.customer_id, f.recovered, f.recovered_cents, f.first_sent_at, f.horizon
+                              FROM public.cart_journey_facts f
+                              WHERE f.customer_id = m.customer_id AND f.created_at >= $6 AND f.created_at < $2 OFFSET 0) f
+          WHERE f.first_sent_at >= $1 AND f.first_sent_at < $2 AND f.horizon < $2
+          UNION ALL
+          SELECT o.customer_id, o.recovered, o.recovered_cents FROM o
+          WHERE o.live AND o.customer_id IN (SELECT v.customer_id FROM public.customer_valid_orders v WHERE v.placed_at >= $5 AND v.placed_at < $1)
+        ), scored AS (
+          SELECT s.segment, count(*) AS n, count(*) FILTER (WHERE mc.recovered) AS r,
+                 coalesce(sum(mc.recovered_cents) FILTER (WHERE mc.recovered), 0) AS c
+          FROM mc
+          JOIN kpi.rfm_segment_of_customers($1, ARRAY(SELECT DISTINCT mc.customer_id FROM mc)) s ON s.customer_id = mc.customer_id
+          GROUP BY s.segment
+        ), steps AS (
+          SELECT x.step, sum(x.n) AS n, sum(x.r) AS r, sum(x.c) AS c
+          FROM (SELECT x.step, count(*) AS n, count(*) FILTER (WHERE o.recovered AND o.recovered_step = x.step) AS r,
+                       coalesce(sum(o.recovered_cents) FILTER (WHERE o.recovered AND o.recovered_step = x.step), 0) AS c
+                FROM o CROSS JOIN LATERAL (VALUES (1::smallint, o.sent1_at), (2::smallint, o.sent2_at), (3::smallint, o.sent3_at)) x(step, at)
+                WHERE x.at IS NOT NULL
+                GROUP BY x.step
+                UNION ALL
+                SELECT x.step, x.n, x.r, x.c
+                FROM g CROSS JOIN LATERAL (VALUES (1::smallint, g.n1, g.r1, g.c1), (2::smallint, g.n2, g.r2, g.c2),
+                                                  (3::smallint, g.n3, g.r3, g.c3)) x(step, n, r, c)) x
+          GROUP BY x.step
+        ), rows AS (
+          SELECT 1 AS ord, 'customer_type' AS dimension, ct.customer_type AS segment, ct.n, ct.r, ct.c FROM ct
+          UNION ALL
+          SELECT 2, 'rfm_segment', 'guest', guest.n, guest.r, guest.c FROM guest
+          UNION ALL
+          SELECT 2, 'rfm_segment', scored.segment, scored.n, scored.r, scored.c FROM scored
+          UNION ALL
+          SELECT 2, 'rfm_segment', 'not_scored', t.n - coalesce(guest.n, 0) - coalesce(s.n, 0), t.r - coalesce(guest.r, 0) - coalesce(s.r, 0),
+                 t.c - coalesce(guest.c, 0) - coalesce(s.c, 0)
+          FROM (SELECT sum(ct.n) AS n, sum(ct.r) AS r, sum(ct.c) AS c FROM ct) t
+          CROSS JOIN guest
+          CROSS JOIN (SELECT sum(scored.n) AS n, sum(scored.r) AS r, sum(scored.c) AS c FROM scored) s
+          UNION ALL
+          SELECT 3, 'email_step', 'email_' || steps.step, steps.n, steps.r, steps.c FROM steps
+        )
+        SELECT rows.dimension, rows.segment, rows.n::bigint, rows.r::bigint, kpi.rate(rows.r, rows.n), kpi.money(coalesce(rows.c, 0))
+        FROM rows WHERE rows.n > 0
+        ORDER BY rows.ord, rows.segment
+      $q$ USING from_ts, to_ts, span.whole_from, span.whole_to, from_ts - INTERVAL '365 days', from_ts - INTERVAL '7 days';
+      RETURN;
+    END IF;
+  END IF;
+  RETURN QUERY EXECUTE $q$
+    WITH j AS (
+      SELECT * FROM kpi.recovery_first_emailed_carts($1, $2)
+    ), rfm AS (
+      -- the segments of the range's customers only (kpi.rfm_segment_of_customers: the same segment
+      -- rfm_customers_at($1) gives, without scoring and naming every customer)
+      SELECT s.customer_id, s.segment
+      FROM kpi.rfm_segment_of_customers($1, ARRAY(SELECT DISTINCT j.customer_id FROM j WHERE j.customer_id IS NOT NULL)) s
+    ),
+    steps AS (
+      SELECT j.cart_id, x.step, (j.recovered AND j.recovered_step = x.step) AS rec, j.recovered_cents
+      FROM j CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
+      WHERE x.at IS NOT NULL
+    ), rows AS (
+      SELECT 1 AS ord, 'customer_type' AS dimension, j.customer_type AS segment, j.recovered AS rec, j.recovered_cents AS cents FROM j
+      UNION ALL
+      SELECT 2, 'rfm_segment', CASE WHEN j.customer_id IS NULL THEN 'guest' ELSE coalesce(rfm.segment, 'not_scored') END, j.recovered, j.recovered_cents
+      FROM j LEFT JOIN rfm ON rfm.customer_id = j.customer_id
+      UNION ALL
+      SELECT 3, 'email_step', 'email_' || steps.step, steps.rec, steps.recovered_cents FROM steps
+    )
+    SELECT dimension, segment, count(*), count(*) FILTER (WHERE rec),
+           kpi.rate(count(*) FILTER (WHERE rec), count(*)),
+           kpi.money(coalesce(sum(cents) FILTER (WHERE rec), 0))
+    FROM rows GROUP BY ord, dimension, segment ORDER BY ord, segment
+  $q$ USING from_ts, to_ts;
+END
 $$;
 
 -- The email_step rows of recovery_by_segment (segment = 'email_1', ...), without the customer
--- type and RFM rows: the RFM scoring of the range's customers is most of that function's cost.
+-- type and RFM rows: the RFM scoring of the range's customers is most of that function's cost. A
+-- long range sums the grid for its whole days and adds the rest of its carts, as there.
 CREATE FUNCTION kpi.recovery_by_email_step(from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (segment text, carts_emailed bigint, carts_recovered bigint, recovery_rate numeric, recovered_revenue numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 SET work_mem = '64MB'
 AS $$
-  SELECT 'email_' || x.step, count(*), count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step),
-         kpi.rate(count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step), count(*)),
-         kpi.money(coalesce(sum(j.recovered_cents) FILTER (WHERE j.recovered AND j.recovered_step = x.step), 0))
-  FROM kpi.recovery_first_emailed_carts($1, $2) j
-  CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
-  WHERE x.at IS NOT NULL
-  GROUP BY x.step ORDER BY 'email_' || x.step
+DECLARE
+  span record;
+BEGIN
+  span := kpi.recovery_grid_span(from_ts, to_ts);
+  IF span.whole_from IS NOT NULL THEN
+    RETURN QUERY EXECUTE $q$
+      SELECT 'email_' || x.step, sum(x.n)::bigint, sum(x.r)::bigint, kpi.rate(sum(x.r), sum(x.n)), kpi.money(coalesce(sum(x.c), 0))
+      FROM (SELECT x.step, count(*) AS n, count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step) AS r,
+                   coalesce(sum(j.recovered_cents) FILTER (WHERE j.recovered AND j.recovered_step = x.step), 0) AS c
+            FROM kpi.recovery_first_emailed_rest($1, $2) j
+            CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
+            WHERE x.at IS NOT NULL
+            GROUP BY x.step
+            UNION ALL
+            SELECT x.step, x.n, x.r, x.c
+            FROM (SELECT sum(g.sent1) AS n1, sum(g.recovered1) AS r1, sum(g.recovered1_cents) AS c1,
+                         sum(g.sent2) AS n2, sum(g.recovered2) AS r2, sum(g.recovered2_cents) AS c2,
+                         sum(g.sent3) AS n3, sum(g.recovered3) AS r3, sum(g.recovered3_cents) AS c3
+                  FROM public.recovery_segment_cells g
+                  WHERE g.time >= $3 AND g.time < $4 AND g.horizon_before <= $4) g
+            CROSS JOIN LATERAL (VALUES (1::smallint, g.n1, g.r1, g.c1), (2::smallint, g.n2, g.r2, g.c2),
+                                       (3::smallint, g.n3, g.r3, g.c3)) x(step, n, r, c)) x
+      GROUP BY x.step
+      HAVING sum(x.n) > 0
+      ORDER BY 'email_' || x.step
+    $q$ USING from_ts, to_ts, span.whole_from, span.whole_to;
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE $q$
+    SELECT 'email_' || x.step, count(*), count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step),
+           kpi.rate(count(*) FILTER (WHERE j.recovered AND j.recovered_step = x.step), count(*)),
+           kpi.money(coalesce(sum(j.recovered_cents) FILTER (WHERE j.recovered AND j.recovered_step = x.step), 0))
+    FROM kpi.recovery_first_emailed_carts($1, $2) j
+    CROSS JOIN LATERAL (VALUES (1::smallint, j.sent1_at), (2::smallint, j.sent2_at), (3::smallint, j.sent3_at)) x(step, at)
+    WHERE x.at IS NOT NULL
+    GROUP BY x.step ORDER BY 'email_' || x.step
+  $q$ USING from_ts, to_ts;
+END
 $$;
 
 -- ------------------------------------------------------------------ ROI for a range

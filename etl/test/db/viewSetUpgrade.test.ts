@@ -32,7 +32,7 @@ const VIEW_SET_ONLY = [
   'recovery_by_segment', 'recovery_roi_range', 'abandoned_products', 'recovered_products', 'live_carts_at', 'live_carts',
   'email_conversions', 'funnel_window', 'funnel_windows', 'visitors_range', 'out_of_stock_store_daily', 'order_operations_in', 'valid_order_nets',
   'rfm_segment_of_customers', 'cart_abandonment_by_hour_between', 'cart_journey_carts_in', 'carts_pending_now',
-  'recovery_first_emailed_carts', 'recovery_by_email_step',
+  'recovery_first_emailed_carts', 'recovery_by_email_step', 'recovery_first_emailed_rest',
   // the live definitions behind the KPI snapshots (sql/views/snapshots.sql) and what fills them
   'clv_live', 'repeat_rate_90d_live', 'days_between_purchases_live', 'cohort_retention_live', 'rfm_customers_live', 'rfm_segments_live',
   'clv_fill', 'repeat_rate_90d_fill', 'days_between_purchases_fill', 'cohort_retention_fill', 'rfm_customers_fill', 'rfm_segments_fill',
