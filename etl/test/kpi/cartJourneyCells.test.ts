@@ -8,6 +8,7 @@
 // journey rows. A small set of carts in 2025 has its figures counted by hand.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expectSameAsReference } from '../helpers/sameAsReference';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
 type Row = Record<string, unknown>;
@@ -141,15 +142,7 @@ const BY_HAND = `
 
 async function expectAsDefined(db: TestDb): Promise<void> {
   expect((await db.query<Row>(GRID)).rows).toEqual((await db.query<Row>(RECOUNT)).rows);
-  for (const zone of [TZ, 'UTC', 'Asia/Kolkata']) {
-    await db.exec(`SET TimeZone = '${zone}'`);
-    for (const [from, to] of RANGES) {
-      const got = await db.query<Row>(READ('kpi.cart_journey'), [from, to]);
-      const ref = await db.query<Row>(READ('public.cart_journey_ref'), [from, to]);
-      expect({ zone, from, to, rows: got.rows }).toEqual({ zone, from, to, rows: ref.rows });
-    }
-  }
-  await db.exec(`SET TimeZone = '${TZ}'`);
+  await expectSameAsReference(db, READ, 'kpi.cart_journey', 'public.cart_journey_ref', RANGES, [TZ, 'UTC', 'Asia/Kolkata'], TZ);
 }
 
 describe('cart journey over long ranges, from a kept grid and duration indexes', () => {

@@ -4,6 +4,7 @@
 // and deletes; after each step the function must equal its definition over the emailed carts
 // (copied below) for ranges of whole and partial days, short ones and unbounded ones, in three
 // session time zones. One range is counted by hand.
+import { expectSameAsReference } from '../helpers/sameAsReference';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
 type Row = Record<string, unknown>;
@@ -67,15 +68,7 @@ const SPREAD = `
   SELECT cart_id, created_at, NULL, last_at, cents, CASE WHEN i % 3 = 0 THEN 'O' || i END, sent_at, campaign_id, i % 3 = 0, 't', cart_id FROM g;`;
 
 async function expectAsDefined(db: TestDb): Promise<void> {
-  for (const zone of [TZ, 'UTC', 'Pacific/Auckland']) {
-    await db.exec(`SET TimeZone = '${zone}'`);
-    for (const [from, to] of RANGES) {
-      const got = await db.query<Row>(READ('kpi.cart_recovery_range'), [from, to]);
-      const ref = await db.query<Row>(READ('public.cart_recovery_range_ref'), [from, to]);
-      expect({ zone, from, to, rows: got.rows }).toEqual({ zone, from, to, rows: ref.rows });
-    }
-  }
-  await db.exec(`SET TimeZone = '${TZ}'`);
+  await expectSameAsReference(db, READ, 'kpi.cart_recovery_range', 'public.cart_recovery_range_ref', RANGES, [TZ, 'UTC', 'Pacific/Auckland'], TZ);
 }
 
 describe('cart recovery over a range, from the per-day totals', () => {
