@@ -572,20 +572,22 @@ BEGIN
                 UNION ALL
                 SELECT count(*), count(*) FILTER (WHERE o.recovered), coalesce(sum(o.recovered_cents) FILTER (WHERE o.recovered), 0)
                 FROM o WHERE o.customer_id IS NULL) x
+        ), m AS MATERIALIZED (
+          -- the customers who can have a segment: the year's orders by placed_at (a skip scan of
+          -- the customer index walks every customer)
+          SELECT DISTINCT v.customer_id
+          FROM (SELECT v.customer_id FROM public.customer_valid_orders v WHERE v.placed_at >= $5 AND v.placed_at < $1 OFFSET 0) v
         ), mc AS MATERIALIZED (
-          -- the carts of the customers who can have a segment: by customer (kept rows before their
-          -- horizon), and those followed live
+          -- their carts: by customer (kept rows before their horizon), and those followed live
           SELECT f.customer_id, f.recovered, f.recovered_cents
-          -- the year's orders by placed_at (a skip scan of the customer index walks every customer)
-          FROM (SELECT DISTINCT v.customer_id
-                FROM (SELECT v.customer_id FROM public.customer_valid_orders v WHERE v.placed_at >= $5 AND v.placed_at < $1 OFFSET 0) v) m
+          FROM m
           CROSS JOIN LATERAL (SELECT f.customer_id, f.recovered, f.recovered_cents, f.first_sent_at, f.horizon
                               FROM public.cart_journey_facts f
                               WHERE f.customer_id = m.customer_id AND f.created_at >= $6 AND f.created_at < $2 OFFSET 0) f
           WHERE f.first_sent_at >= $1 AND f.first_sent_at < $2 AND f.horizon < $2
           UNION ALL
           SELECT o.customer_id, o.recovered, o.recovered_cents FROM o
-          WHERE o.live AND o.customer_id IN (SELECT v.customer_id FROM public.customer_valid_orders v WHERE v.placed_at >= $5 AND v.placed_at < $1)
+          WHERE o.live AND o.customer_id IN (SELECT m.customer_id FROM m)
         ), scored AS (
           SELECT s.segment, count(*) AS n, count(*) FILTER (WHERE mc.recovered) AS r,
                  coalesce(sum(mc.recovered_cents) FILTER (WHERE mc.recovered), 0) AS c

@@ -8,16 +8,14 @@
 // journey rows. A small set of carts in 2025 has its figures counted by hand.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { renderStoreTimeZone } from '../../src/db/sqlTemplate';
 import { expectSameAsReference } from '../helpers/sameAsReference';
+import { CART_COLS, ORDER_COLS, EMAIL_COLS } from '../helpers/journeyTables';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
 type Row = Record<string, unknown>;
 
 const TZ = 'America/New_York';
-const CART_COLS =
-  'cart_id, created_at, customer_id, last_activity_at, subtotal_cents, order_id, recovery_email_sent_at, recovery_campaign_id, recovered_by_email, source, source_id';
-const ORDER_COLS = 'order_id, placed_at, customer_id, status, subtotal_cents, discount_cents, total_cents, traffic_source, source, source_id';
-const EMAIL_COLS = 'cart_id, step, sent_at, campaign_id, opened_at, clicked_at, source, source_id';
 
 // The journey as defined over the carts of the range, each stage's median by percentile_cont.
 const REFERENCE = `
@@ -206,7 +204,7 @@ describe('cart journey over long ranges, from a kept grid and duration indexes',
     const sql = readFileSync(path.resolve(__dirname, '../../../sql/migrations/0220_cart_journey_cells.sql'), 'utf8');
     const backfill = /INSERT INTO cart_journey_cells\n[\s\S]*?GROUP BY 1, 2;/.exec(sql);
     expect(backfill).not.toBeNull();
-    await db.exec(`TRUNCATE cart_journey_cells; ${backfill![0].replace(/\{\{STORE_TIMEZONE\}\}/g, `'${TZ}'`)}`);
+    await db.exec(`TRUNCATE cart_journey_cells; ${renderStoreTimeZone(backfill![0], TZ)}`);
     expect((await db.query<Row>(`SELECT * FROM cart_journey_cells ORDER BY 1, 2`)).rows).toEqual(kept.rows);
     await expectAsDefined(db);
   });

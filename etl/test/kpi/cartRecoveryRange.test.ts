@@ -5,14 +5,12 @@
 // (copied below) for ranges of whole and partial days, short ones and unbounded ones, in three
 // session time zones. One range is counted by hand.
 import { expectSameAsReference } from '../helpers/sameAsReference';
+import { CART_COLS, ORDER_COLS } from '../helpers/journeyTables';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
 type Row = Record<string, unknown>;
 
 const TZ = 'America/New_York';
-const CART_COLS =
-  'cart_id, created_at, customer_id, last_activity_at, subtotal_cents, order_id, recovery_email_sent_at, recovery_campaign_id, recovered_by_email, source, source_id';
-const ORDER_COLS = 'order_id, placed_at, customer_id, status, subtotal_cents, discount_cents, total_cents, traffic_source, source, source_id';
 
 // Every emailed cart of the range joined to its campaign.
 const REFERENCE = `

@@ -9,18 +9,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderStoreTimeZone } from '../../src/db/sqlTemplate';
+import { CART_COLS, ORDER_COLS, EMAIL_COLS } from '../helpers/journeyTables';
 import { createTestDb, type TestDb } from '../helpers/testDb';
 
 type Row = Record<string, unknown>;
 
 const TZ = 'America/New_York';
-const CART_COLS =
-  'cart_id, created_at, customer_id, last_activity_at, subtotal_cents, order_id, recovery_email_sent_at, recovery_campaign_id, recovered_by_email, source, source_id';
 const CART_UPSERT = `ON CONFLICT (cart_id, created_at) DO UPDATE SET customer_id = EXCLUDED.customer_id, last_activity_at = EXCLUDED.last_activity_at,
   order_id = EXCLUDED.order_id, recovered_by_email = EXCLUDED.recovered_by_email`;
-const ORDER_COLS = 'order_id, placed_at, customer_id, status, subtotal_cents, discount_cents, total_cents, traffic_source, source, source_id';
 const ORDER_UPSERT = 'ON CONFLICT (order_id, placed_at) DO UPDATE SET status = EXCLUDED.status';
-const EMAIL_COLS = 'cart_id, step, sent_at, campaign_id, opened_at, clicked_at, source, source_id';
 const EMAIL_UPSERT = 'ON CONFLICT (cart_id, step, sent_at) DO UPDATE SET opened_at = EXCLUDED.opened_at, clicked_at = EXCLUDED.clicked_at';
 
 const HOUR = 3_600_000;
